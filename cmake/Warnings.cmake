@@ -1,0 +1,5 @@
+add_library(parley_warnings INTERFACE)
+target_compile_options(parley_warnings INTERFACE -Wall -Wextra -Wpedantic)
+if(PARLEY_WERROR)
+  target_compile_options(parley_warnings INTERFACE -Werror)
+endif()
