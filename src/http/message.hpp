@@ -33,6 +33,7 @@ struct Request {
   std::string target;       // raw request target as received
   std::string path;         // percent-decoded, duplicate slashes collapsed
   std::string query;        // raw query string without '?'
+  std::vector<std::string> segments;  // decoded path segments (what `path` joins)
   Headers headers;
   std::string body;
   Site site = Site::external;

@@ -1,0 +1,23 @@
+#pragma once
+// The admin API (docs/admin-api.md): user management for the `parley` CLI. Registered on the
+// internal site's router only, so it does not exist on the external site.
+
+#include "common/config.hpp"
+#include "http/router.hpp"
+#include "runtime/blocking_pool.hpp"
+#include "storage/store.hpp"
+
+#include <string>
+
+namespace parley::admin {
+
+struct AdminContext {
+  storage::Store* store = nullptr;
+  runtime::BlockingPool* pool = nullptr;
+  PasswordConfig passwords;
+  std::string credential_sha256;  // hex SHA-256 of the admin credential
+};
+
+void register_admin_routes(http::Router& internal, const AdminContext& ctx);
+
+}  // namespace parley::admin

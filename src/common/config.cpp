@@ -1,0 +1,399 @@
+#include "common/config.hpp"
+
+#include <arpa/inet.h>
+#include <sodium.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string_view>
+#include <system_error>
+
+namespace parley {
+namespace {
+
+using namespace std::string_view_literals;
+
+// A config file is a few kilobytes; anything much larger is a mistake, not a config.
+constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+// Longest path or other free-form string value accepted.
+constexpr std::size_t kMaxStringBytes = 4096;
+constexpr std::size_t kMaxSipDomains = 64;
+// How much of a user-supplied key or value is echoed back in an error message.
+constexpr std::size_t kMaxEchoBytes = 80;
+
+constexpr std::array kLogLevels = {"trace"sv, "debug"sv, "info"sv, "warn"sv,
+                                   "error"sv, "critical"sv, "off"sv};
+
+// Makes user-supplied text safe to put inside a quoted error message: control characters and
+// quotes are escaped and very long text is cut.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (out.size() >= kMaxEchoBytes) {
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string_view type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table: return "table";
+    case toml::node_type::array: return "array";
+    case toml::node_type::string: return "string";
+    case toml::node_type::integer: return "integer";
+    case toml::node_type::floating_point: return "float";
+    case toml::node_type::boolean: return "boolean";
+    case toml::node_type::date: return "date";
+    case toml::node_type::time: return "time";
+    case toml::node_type::date_time: return "date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+bool is_dns_label_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+// RFC 1123 host name in lower case: labels of 1..63 letters, digits and inner hyphens, at most
+// 253 characters, and a last label that is not all digits (so an IPv4 literal is not a name).
+bool is_dns_name(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  std::size_t start = 0;
+  std::string_view last;
+  while (true) {
+    const auto dot = name.find('.', start);
+    const auto label = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (label.empty() || label.size() > 63) return false;
+    if (label.front() == '-' || label.back() == '-') return false;
+    if (!std::all_of(label.begin(), label.end(), is_dns_label_char)) return false;
+    last = label;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return !std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// Parses "a.b.c.d:port" or "[v6]:port". Hosts are IP literals because listeners bind to
+// addresses, never to names that would need resolving at start-up.
+std::optional<ListenAddress> parse_listen_address(std::string_view text) {
+  std::string_view host;
+  std::string_view port;
+  bool v6 = false;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return std::nullopt;
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+    v6 = true;
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host.empty() || host.size() > 64 || port.empty() || port.size() > 5) return std::nullopt;
+  if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  unsigned long number = 0;
+  for (char c : port) number = number * 10 + static_cast<unsigned long>(c - '0');
+  if (number > 65535) return std::nullopt;
+
+  const std::string host_str(host);
+  std::array<unsigned char, 16> buf{};
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, host_str.c_str(), buf.data()) != 1) return std::nullopt;
+  return ListenAddress{host_str, static_cast<std::uint16_t>(number)};
+}
+
+// Walks the parsed document, turning each known key into its Config field and refusing
+// everything else with a message that names the full dotted key.
+class Reader {
+public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  Config read(const toml::table& root) {
+    Config cfg;
+    check_keys(root, "", {"data_dir", "threads", "demo", "sip_domains", "log_level", "sites",
+                          "tls", "limits", "passwords"});
+    if (auto v = path_value(root, "", "data_dir")) cfg.data_dir = *v;
+    read_integer(root, "", "threads", 0, 256, cfg.threads);
+    if (auto v = get_bool(root, "", "demo")) cfg.demo = *v;
+    read_sip_domains(root, cfg);
+    if (auto v = get_string(root, "", "log_level")) {
+      if (std::find(kLogLevels.begin(), kLogLevels.end(), *v) == kLogLevels.end())
+        fail("\"log_level\" is \"" + printable(*v) +
+             "\", allowed trace|debug|info|warn|error|critical|off");
+      cfg.log_level = *v;
+    }
+    if (const auto* sites = get_table(root, "", "sites")) {
+      check_keys(*sites, "sites", {"internal", "external"});
+      read_site(*sites, "internal", cfg.internal_site);
+      read_site(*sites, "external", cfg.external_site);
+    }
+    require_listener("sites.internal", cfg.internal_site);
+    require_listener("sites.external", cfg.external_site);
+    if (const auto* tls = get_table(root, "", "tls")) read_tls(*tls, cfg.tls);
+    if (const auto* limits = get_table(root, "", "limits")) read_limits(*limits, cfg.limits);
+    if (const auto* pw = get_table(root, "", "passwords")) read_passwords(*pw, cfg.passwords);
+    return cfg;
+  }
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw ConfigError(source_ + ": " + what);
+  }
+
+private:
+  static std::string join(std::string_view prefix, std::string_view key) {
+    if (prefix.empty()) return printable(key);
+    return std::string(prefix) + "." + printable(key);
+  }
+
+  void check_keys(const toml::table& t, std::string_view prefix,
+                  std::initializer_list<std::string_view> allowed) const {
+    for (const auto& [key, value] : t) {
+      (void)value;
+      if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end())
+        fail("unknown key \"" + join(prefix, key.str()) + "\"");
+    }
+  }
+
+  [[noreturn]] void wrong_type(const std::string& key, std::string_view expected,
+                               const toml::node& got) const {
+    fail("\"" + key + "\" must be " + std::string(expected) + ", got " +
+         std::string(type_name(got)));
+  }
+
+  const toml::table* get_table(const toml::table& t, std::string_view prefix,
+                               std::string_view key) const {
+    const auto* node = t.get(key);
+    if (!node) return nullptr;
+    if (!node->is_table()) wrong_type(join(prefix, key), "a table", *node);
+    return node->as_table();
+  }
+
+  std::optional<bool> get_bool(const toml::table& t, std::string_view prefix,
+                               std::string_view key) const {
+    const auto* node = t.get(key);
+    if (!node) return std::nullopt;
+    if (!node->is_boolean()) wrong_type(join(prefix, key), "a boolean (true or false)", *node);
+    return node->as_boolean()->get();
+  }
+
+  std::optional<std::string> get_string(const toml::table& t, std::string_view prefix,
+                                        std::string_view key) const {
+    const auto* node = t.get(key);
+    if (!node) return std::nullopt;
+    if (!node->is_string()) wrong_type(join(prefix, key), "a string", *node);
+    const std::string& s = node->as_string()->get();
+    if (s.size() > kMaxStringBytes)
+      fail("\"" + join(prefix, key) + "\" is longer than " + std::to_string(kMaxStringBytes) +
+           " bytes");
+    return s;
+  }
+
+  // A file-system path: a string without NUL bytes (which no path can hold).
+  std::optional<std::string> path_value(const toml::table& t, std::string_view prefix,
+                                        std::string_view key, bool allow_empty = false) const {
+    auto s = get_string(t, prefix, key);
+    if (!s) return s;
+    if (!allow_empty && s->empty()) fail("\"" + join(prefix, key) + "\" must not be empty");
+    if (s->find('\0') != std::string::npos)
+      fail("\"" + join(prefix, key) + "\" contains a NUL character");
+    return s;
+  }
+
+  template <typename T>
+  void read_integer(const toml::table& t, std::string_view prefix, std::string_view key,
+                    std::int64_t min, std::int64_t max, T& out) const {
+    const auto* node = t.get(key);
+    if (!node) return;
+    if (!node->is_integer()) wrong_type(join(prefix, key), "an integer", *node);
+    const std::int64_t v = node->as_integer()->get();
+    if (v < min || v > max)
+      fail("\"" + join(prefix, key) + "\" is " + std::to_string(v) + ", allowed " +
+           std::to_string(min) + ".." + std::to_string(max));
+    out = static_cast<T>(v);
+  }
+
+  void read_sip_domains(const toml::table& root, Config& cfg) const {
+    const auto* node = root.get("sip_domains");
+    if (!node) return;
+    if (!node->is_array()) wrong_type("sip_domains", "an array of strings", *node);
+    const auto& arr = *node->as_array();
+    if (arr.empty() || arr.size() > kMaxSipDomains)
+      fail("\"sip_domains\" has " + std::to_string(arr.size()) + " entries, allowed 1.." +
+           std::to_string(kMaxSipDomains));
+    std::vector<std::string> domains;
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const std::string key = "sip_domains[" + std::to_string(i) + "]";
+      const auto& item = arr[i];
+      if (!item.is_string()) wrong_type(key, "a string", item);
+      const std::string& raw = item.as_string()->get();
+      std::string name = to_lower(raw);
+      if (!is_dns_name(name))
+        fail("\"" + key + "\" is \"" + printable(raw) +
+             "\", expected a DNS name such as \"example.org\"");
+      if (std::find(domains.begin(), domains.end(), name) != domains.end())
+        fail("\"sip_domains\" lists \"" + name + "\" more than once");
+      domains.push_back(std::move(name));
+    }
+    cfg.sip_domains = std::move(domains);
+  }
+
+  void read_listener(const toml::table& t, const std::string& prefix, std::string_view key,
+                     std::optional<ListenAddress>& out) const {
+    auto text = get_string(t, prefix, key);
+    if (!text) return;
+    if (text->empty()) {
+      out.reset();  // "" switches the listener off
+      return;
+    }
+    auto addr = parse_listen_address(*text);
+    if (!addr)
+      fail("\"" + join(prefix, key) + "\" is \"" + printable(*text) +
+           "\", expected \"host:port\" with an IP address host and a port 0..65535, e.g. "
+           "\"0.0.0.0:4443\" or \"[::1]:4443\" (\"\" disables the listener)");
+    out = std::move(addr);
+  }
+
+  void read_site(const toml::table& sites, std::string_view name, SiteConfig& site) const {
+    const auto* t = get_table(sites, "sites", name);
+    if (!t) return;
+    const std::string prefix = "sites." + std::string(name);
+    check_keys(*t, prefix, {"https", "http", "fqdn"});
+    read_listener(*t, prefix, "https", site.https);
+    read_listener(*t, prefix, "http", site.http);
+    if (auto fqdn = get_string(*t, prefix, "fqdn")) {
+      if (fqdn->empty()) fail("\"" + prefix + ".fqdn\" must not be empty");
+      std::string lower = to_lower(*fqdn);
+      if (!is_dns_name(lower))
+        fail("\"" + prefix + ".fqdn\" is \"" + printable(*fqdn) +
+             "\", expected a DNS name such as \"parley.example.org\"");
+      site.fqdn = std::move(lower);
+    }
+  }
+
+  void require_listener(const std::string& prefix, const SiteConfig& site) const {
+    if (!site.https && !site.http)
+      fail("\"" + prefix + "\" has no listener: set \"" + prefix + ".https\" or \"" + prefix +
+           ".http\" to a \"host:port\"");
+  }
+
+  void read_tls(const toml::table& t, TlsConfig& tls) const {
+    check_keys(t, "tls", {"certificate", "key", "chain"});
+    if (auto v = path_value(t, "tls", "certificate", true)) tls.certificate = *v;
+    if (auto v = path_value(t, "tls", "key", true)) tls.key = *v;
+    if (auto v = path_value(t, "tls", "chain", true)) tls.chain = *v;
+    if (tls.certificate.empty() != tls.key.empty())
+      fail("\"tls.certificate\" and \"tls.key\" must be set together (or both left empty to "
+           "use the development CA)");
+    if (!tls.chain.empty() && tls.certificate.empty())
+      fail("\"tls.chain\" is set but \"tls.certificate\" is not");
+  }
+
+  void read_limits(const toml::table& t, LimitsConfig& limits) const {
+    check_keys(t, "limits", {"header_bytes", "body_bytes", "read_timeout_seconds",
+                             "idle_timeout_seconds", "shutdown_grace_seconds",
+                             "max_connections"});
+    read_integer(t, "limits", "header_bytes", 1024, 1024 * 1024, limits.header_bytes);
+    read_integer(t, "limits", "body_bytes", 1024, 256LL * 1024 * 1024, limits.body_bytes);
+    read_integer(t, "limits", "read_timeout_seconds", 1, 3600, limits.read_timeout_seconds);
+    read_integer(t, "limits", "idle_timeout_seconds", 1, 86400, limits.idle_timeout_seconds);
+    read_integer(t, "limits", "shutdown_grace_seconds", 0, 600, limits.shutdown_grace_seconds);
+    read_integer(t, "limits", "max_connections", 1, 1000000, limits.max_connections);
+  }
+
+  void read_passwords(const toml::table& t, PasswordConfig& pw) const {
+    check_keys(t, "passwords", {"opslimit", "memlimit"});
+    read_integer(t, "passwords", "opslimit",
+                 static_cast<std::int64_t>(crypto_pwhash_opslimit_min()),
+                 static_cast<std::int64_t>(crypto_pwhash_opslimit_max()), pw.opslimit);
+    // 4 GiB keeps a single sign-in from taking the whole machine's memory.
+    const auto mem_max =
+        std::min<std::uint64_t>(crypto_pwhash_memlimit_max(), 4ULL * 1024 * 1024 * 1024);
+    read_integer(t, "passwords", "memlimit",
+                 static_cast<std::int64_t>(crypto_pwhash_memlimit_min()),
+                 static_cast<std::int64_t>(mem_max), pw.memlimit);
+  }
+
+  std::string source_;
+};
+
+}  // namespace
+
+Config parse_config(std::string_view toml_text, std::string_view source_name) {
+  const std::string source(source_name);
+  Reader reader(source);
+  if (toml_text.size() > kMaxConfigBytes)
+    reader.fail("file is larger than " + std::to_string(kMaxConfigBytes) + " bytes");
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source);
+  } catch (const toml::parse_error& e) {
+    const auto& begin = e.source().begin;
+    throw ConfigError(source + ": syntax error at line " + std::to_string(begin.line) +
+                      ", column " + std::to_string(begin.column) + ": " +
+                      std::string(e.description()));
+  }
+  return reader.read(root);
+}
+
+Config load_config(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  auto cannot_read = [&](const std::string& reason) -> ConfigError {
+    return ConfigError("cannot read config file " + name + ": " + reason);
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) throw cannot_read("it is a directory");
+
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(name.c_str(), "rb"), &std::fclose);
+  if (!f) throw cannot_read(std::strerror(errno));
+  std::string text;
+  std::array<char, 16384> buf;
+  while (true) {
+    const std::size_t n = std::fread(buf.data(), 1, buf.size(), f.get());
+    text.append(buf.data(), n);
+    if (text.size() > kMaxConfigBytes)
+      throw cannot_read("larger than " + std::to_string(kMaxConfigBytes) + " bytes");
+    if (n < buf.size()) {
+      if (std::ferror(f.get())) throw cannot_read(std::strerror(errno));
+      break;
+    }
+  }
+  return parse_config(text, name);
+}
+
+std::string to_string(const ListenAddress& a) {
+  if (a.host.find(':') != std::string::npos)
+    return "[" + a.host + "]:" + std::to_string(a.port);
+  return a.host + ":" + std::to_string(a.port);
+}
+
+}  // namespace parley

@@ -1,0 +1,22 @@
+#pragma once
+// Small cryptographic helpers shared by every layer: randomness from libsodium, SHA-256 from
+// OpenSSL, and the text encodings tokens travel in.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace parley {
+
+// `bytes` random bytes, base64url without padding (URL- and header-safe).
+std::string random_token(std::size_t bytes = 32);
+// Lower-case hex SHA-256 of the input: how bearer tokens and credentials are stored.
+std::string sha256_hex(std::string_view data);
+std::string base64url_encode(std::string_view data);
+std::string hex_encode(std::string_view data);
+// Constant-time comparison of two strings of possibly different length.
+bool constant_time_equal(std::string_view a, std::string_view b);
+// Calls sodium_init() once; safe from any thread. Throws std::runtime_error if it fails.
+void init_crypto();
+
+}  // namespace parley

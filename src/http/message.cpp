@@ -1,0 +1,72 @@
+#include "http/message.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace parley::http {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+}  // namespace
+
+std::string_view to_string(Site s) {
+  return s == Site::internal ? "internal" : "external";
+}
+
+std::string_view Headers::get(std::string_view name) const {
+  for (const auto& [k, v] : fields_)
+    if (iequals(k, name)) return v;
+  return {};
+}
+
+bool Headers::has(std::string_view name) const {
+  return std::any_of(fields_.begin(), fields_.end(),
+                     [&](const auto& f) { return iequals(f.first, name); });
+}
+
+void Headers::set(std::string name, std::string value) {
+  std::erase_if(fields_, [&](const auto& f) { return iequals(f.first, name); });
+  fields_.emplace_back(std::move(name), std::move(value));
+}
+
+Response Response::json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.set("Content-Type", "application/json; charset=utf-8");
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::text(int status, std::string body, std::string content_type) {
+  Response r;
+  r.status = status;
+  r.headers.set("Content-Type", std::move(content_type));
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::empty(int status) {
+  Response r;
+  r.status = status;
+  return r;
+}
+
+Response error_response(int status, std::string_view code, std::string_view subcode,
+                        std::string_view message) {
+  boost::json::object o;
+  o["code"] = code;
+  if (!subcode.empty()) o["subcode"] = subcode;
+  if (!message.empty()) o["message"] = message;
+  return Response::json(status, boost::json::serialize(o));
+}
+
+}  // namespace parley::http

@@ -1,0 +1,52 @@
+#pragma once
+// Method + path-pattern routing for one site. Literal segments match case-insensitively (as IIS
+// does for the paths UCWA clients hard-code); "{name}" captures one decoded segment and a final
+// "{name*}" captures the rest of the path. Each site has its own Router, so a route registered
+// only on the internal site simply does not exist on the external one.
+
+#include "http/message.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parley::http {
+
+using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+
+class Router {
+public:
+  // `pattern` such as "/admin/v1/users/{sip}". Registering the same method and pattern twice is a
+  // programming error (std::logic_error).
+  void add(std::string_view method, std::string_view pattern, Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;  // null: see status
+    std::string route;                 // the pattern that matched, for metrics ("" if none)
+    int status = 404;                  // 404 no such path, 405 path exists but not the method
+    std::string allow;                 // for 405: the methods the path accepts
+  };
+  // Fills req.params on success. HEAD matches GET routes.
+  Match match(Request& req) const;
+
+private:
+  struct Segment {
+    std::string text;  // literal (lower-case) or parameter name
+    bool param = false;
+    bool rest = false;
+  };
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<Segment> segments;
+    Handler handler;
+  };
+  static bool matches(const Route& r, const std::vector<std::string>& segs,
+                      std::map<std::string, std::string>* params);
+  std::vector<Route> routes_;
+};
+
+}  // namespace parley::http

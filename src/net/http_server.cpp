@@ -1,0 +1,396 @@
+#include "net/http_server.hpp"
+
+#include "common/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+
+namespace parley::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// How a connection that the transport gave up on is told why (UCWA error shape, UCWA.md §0).
+struct TransportError {
+  int status;
+  const char* code;
+  const char* subcode;
+  const char* message;
+};
+
+TransportError classify(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::header_limit)
+    return {431, "BadRequest", "HeaderTooLarge", "request header fields are too large"};
+  if (ec == bhttp::error::body_limit)
+    return {413, "EntityTooLarge", "EntityTooLarge", "request body is too large"};
+  if (ec == beast::error::timeout)
+    return {408, "ClientTimeout", "", "request was not received in time"};
+  return {400, "BadRequest", "BadRequest", "malformed HTTP request"};
+}
+
+// The part of a session that shutdown() may touch from another strand.
+struct SessionControl {
+  asio::any_io_executor executor;
+  bool idle = true;                 // waiting for a request to begin (only touched on the strand)
+  std::function<void()> close;      // closes the socket (only called on the strand)
+};
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  asio::io_context& ioc;
+  std::shared_ptr<asio::ssl::context> tls;
+  LimitsConfig limits;
+  Dispatch dispatch;
+  ServerHooks hooks;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::atomic<bool> stopping{false};
+
+  std::mutex sessions_mutex;
+  std::unordered_map<std::uint64_t, std::shared_ptr<SessionControl>> sessions;
+  std::uint64_t next_session_id = 0;
+
+  Impl(asio::io_context& i, std::shared_ptr<asio::ssl::context> t, const LimitsConfig& l,
+       Dispatch d, ServerHooks h)
+      : ioc(i), tls(std::move(t)), limits(l), dispatch(std::move(d)), hooks(std::move(h)) {}
+
+  std::uint64_t register_session(std::shared_ptr<SessionControl> ctl) {
+    std::lock_guard lock(sessions_mutex);
+    const auto id = ++next_session_id;
+    sessions.emplace(id, std::move(ctl));
+    return id;
+  }
+  void unregister_session(std::uint64_t id) {
+    std::lock_guard lock(sessions_mutex);
+    sessions.erase(id);
+  }
+  std::size_t session_count() {
+    std::lock_guard lock(sessions_mutex);
+    return sessions.size();
+  }
+
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, http::Site site, bool use_tls);
+  static asio::awaitable<void> session(std::shared_ptr<Impl> self, tcp::socket socket,
+                                       http::Site site, bool use_tls, std::string remote);
+  template <class Stream>
+  asio::awaitable<void> serve(Stream& stream, SessionControl& ctl, http::Site site, bool secure,
+                              std::string_view remote);
+  template <class Stream>
+  asio::awaitable<void> reject(Stream& stream, const TransportError& e, http::Site site);
+};
+
+namespace {
+
+template <class Stream>
+beast::tcp_stream& tcp_layer(Stream& s) {
+  return beast::get_lowest_layer(s);
+}
+
+void log_escape(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    logger("http")->error("connection ended by an unexpected error: {}", ex.what());
+  }
+}
+
+// After an error answer, the peer may still be sending: read and drop (bounded in bytes and
+// time) before closing, so that the answer is not lost to a TCP reset.
+asio::awaitable<void> linger(beast::tcp_stream& s) {
+  boost::system::error_code ec;
+  s.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 16384> sink{};
+  std::size_t drained = 0;
+  s.expires_after(std::chrono::seconds(1));
+  while (drained < (4u << 20)) {
+    auto [rec, n] = co_await s.async_read_some(asio::buffer(sink), kTuple);
+    if (rec) break;
+    drained += n;
+  }
+}
+
+}  // namespace
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::reject(Stream& stream, const TransportError& e,
+                                               http::Site site) {
+  if (hooks.transport_error) hooks.transport_error(site, e.status);
+  boost::json::object body;
+  body["code"] = e.code;
+  if (*e.subcode) body["subcode"] = e.subcode;
+  body["message"] = e.message;
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(e.status), 11};
+  res.set(bhttp::field::content_type, "application/json; charset=utf-8");
+  res.set(bhttp::field::cache_control, "no-cache");
+  res.set(bhttp::field::connection, "close");
+  res.body() = boost::json::serialize(body);
+  res.prepare_payload();
+  tcp_layer(stream).expires_after(std::chrono::seconds(5));
+  auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+  (void)n;
+  if (!ec) co_await linger(tcp_layer(stream));
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionControl& ctl,
+                                              http::Site site, bool secure,
+                                              std::string_view remote) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    if (stopping) co_return;
+    // Wait for the first byte of a request with the idle timeout; the whole request must then
+    // arrive within the read timeout (a slow sender cannot hold the connection).
+    ctl.idle = true;
+    if (buffer.size() == 0) {
+      tcp_layer(stream).expires_after(std::chrono::seconds(limits.idle_timeout_seconds));
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      if (ec) co_return;  // closed, idle timeout or shutdown: nothing to answer
+      buffer.commit(n);
+    }
+    ctl.idle = false;
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
+    parser.body_limit(limits.body_bytes);
+    tcp_layer(stream).expires_after(std::chrono::seconds(limits.read_timeout_seconds));
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+    (void)hn;
+    if (hec) {
+      if (hec == bhttp::error::end_of_stream || hec == asio::error::operation_aborted) co_return;
+      co_await reject(stream, classify(hec), site);
+      co_return;
+    }
+    if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+      auto [cec, cn] = co_await bhttp::async_write(stream, cont, kTuple);
+      (void)cn;
+      if (cec) co_return;
+    }
+    auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+    (void)bn;
+    if (bec) {
+      co_await reject(stream, classify(bec), site);
+      co_return;
+    }
+
+    auto& breq = parser.get();
+    http::Request req;
+    req.method = std::string(breq.method_string());
+    req.target = std::string(breq.target());
+    for (const auto& f : breq) req.headers.add(std::string(f.name_string()), std::string(f.value()));
+    req.body = std::move(breq.body());
+    req.site = site;
+    req.secure = secure;
+    req.remote_address = remote;
+    const bool head = breq.method() == bhttp::verb::head;
+    const bool keep_alive = breq.keep_alive();
+
+    http::Response out = co_await dispatch(req);
+
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), 11};
+    for (const auto& [k, v] : out.headers.fields()) res.insert(k, v);
+    const std::size_t length = out.body.size();
+    if (!head) res.body() = std::move(out.body);
+    const bool close = !keep_alive || stopping;
+    res.keep_alive(!close);
+    const bool bodiless = out.status == 204 || out.status == 304 || out.status < 200;
+    if (!bodiless) res.content_length(length);
+    tcp_layer(stream).expires_after(std::chrono::seconds(limits.read_timeout_seconds));
+    auto [wec, wn] = co_await bhttp::async_write(stream, res, kTuple);
+    (void)wn;
+    if (wec || close) co_return;
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp::socket s,
+                                                http::Site site, bool use_tls, std::string remote) {
+  auto ctl = std::make_shared<SessionControl>();
+  ctl->executor = co_await asio::this_coro::executor;
+  if (self->hooks.connection_delta) self->hooks.connection_delta(site, +1);
+  if (use_tls) {
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(s)), *self->tls);
+    ctl->close = [&stream] { beast::get_lowest_layer(stream).close(); };
+    const auto id = self->register_session(ctl);
+    beast::get_lowest_layer(stream).expires_after(
+        std::chrono::seconds(self->limits.read_timeout_seconds));
+    auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+    if (!hec) {
+      co_await self->serve(stream, *ctl, site, true, remote);
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+      auto [sec] = co_await stream.async_shutdown(kTuple);
+      (void)sec;
+    }
+    beast::get_lowest_layer(stream).close();
+    ctl->close = nullptr;  // a close posted by shutdown() may still be queued
+    self->unregister_session(id);
+  } else {
+    beast::tcp_stream stream(std::move(s));
+    ctl->close = [&stream] { stream.close(); };
+    const auto id = self->register_session(ctl);
+    co_await self->serve(stream, *ctl, site, false, remote);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.close();
+    ctl->close = nullptr;
+    self->unregister_session(id);
+  }
+  if (self->hooks.connection_delta) self->hooks.connection_delta(site, -1);
+}
+
+asio::awaitable<void> HttpServer::Impl::accept_loop(tcp::acceptor& acceptor, http::Site site,
+                                                    bool use_tls) {
+  auto self = shared_from_this();
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kTuple);
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted) co_return;
+      // Out of descriptors and the like: log and keep going after a short pause.
+      logger("http")->warn("accept failed on {} site: {}", http::to_string(site), ec.message());
+      asio::steady_timer t(acceptor.get_executor(), std::chrono::milliseconds(100));
+      co_await t.async_wait(kTuple);
+      continue;
+    }
+    if (session_count() >= limits.max_connections) {
+      logger("http")->warn("connection limit {} reached; refusing a connection",
+                           limits.max_connections);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    boost::system::error_code rec;
+    auto endpoint = socket.remote_endpoint(rec);
+    std::string remote = rec ? std::string() : endpoint.address().to_string();
+    auto executor = socket.get_executor();
+
+    // A member coroutine with by-value parameters, not a capturing lambda: the parameters
+    // live in the coroutine frame for as long as the connection does.
+    asio::co_spawn(executor, session(self, std::move(socket), site, use_tls, std::move(remote)),
+                   log_escape);
+  }
+}
+
+namespace {
+
+// Polls until every connection has gone, or cuts the rest off when the grace period ends.
+struct ShutdownPoller : std::enable_shared_from_this<ShutdownPoller> {
+  std::shared_ptr<HttpServer::Impl> impl;
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void()> done;
+  asio::steady_timer timer;
+  bool forced = false;
+
+  ShutdownPoller(std::shared_ptr<HttpServer::Impl> i, std::chrono::seconds grace,
+                 std::function<void()> d)
+      : impl(std::move(i)), deadline(std::chrono::steady_clock::now() + grace),
+        done(std::move(d)), timer(impl->ioc) {}
+
+  void tick() {
+    const bool overdue = std::chrono::steady_clock::now() >= deadline;
+    if (impl->session_count() == 0 || (forced && overdue)) {
+      done();
+      return;
+    }
+    if (overdue) {
+      std::lock_guard lock(impl->sessions_mutex);
+      logger("http")->warn("shutdown grace period over; closing {} connection(s)",
+                           impl->sessions.size());
+      for (auto& [id, ctl] : impl->sessions)
+        asio::post(ctl->executor, [ctl] {
+          if (ctl->close) ctl->close();
+        });
+      // A connection whose handler is still busy gets two more seconds, then is abandoned.
+      forced = true;
+      deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    }
+    timer.expires_after(std::chrono::milliseconds(20));
+    timer.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->tick(); });
+  }
+};
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& ioc, std::shared_ptr<asio::ssl::context> tls,
+                       const LimitsConfig& limits, Dispatch dispatch, ServerHooks hooks)
+    : impl_(std::make_shared<Impl>(ioc, std::move(tls), limits, std::move(dispatch),
+                                   std::move(hooks))) {}
+
+HttpServer::~HttpServer() = default;
+
+std::vector<BoundListener> HttpServer::start(const std::vector<ListenerSpec>& specs) {
+  std::vector<BoundListener> bound;
+  for (const auto& spec : specs) {
+    if (spec.tls && !impl_->tls) throw std::runtime_error("TLS listener without a TLS context");
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(spec.address.host, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on " + to_string(spec.address) +
+                               ": not an IP address");
+    tcp::endpoint ep(address, spec.address.port);
+    auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(impl_->ioc));
+    acceptor->open(ep.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && ep.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acceptor->bind(ep, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on " + to_string(spec.address) + " (" +
+                               std::string(http::to_string(spec.site)) + " site): " +
+                               ec.message());
+    bound.push_back({spec.site, spec.tls, spec.address.host, acceptor->local_endpoint().port()});
+    impl_->acceptors.push_back(std::move(acceptor));
+  }
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    auto& acc = *impl_->acceptors[i];
+    asio::co_spawn(acc.get_executor(), impl_->accept_loop(acc, specs[i].site, specs[i].tls),
+                   log_escape);
+  }
+  return bound;
+}
+
+void HttpServer::shutdown(std::chrono::seconds grace, std::function<void()> done) {
+  auto impl = impl_;
+  impl->stopping = true;
+  for (auto& acc : impl->acceptors) {
+    asio::post(acc->get_executor(), [a = acc.get()] {
+      boost::system::error_code ignored;
+      a->close(ignored);
+    });
+  }
+  {
+    std::lock_guard lock(impl->sessions_mutex);
+    for (auto& [id, ctl] : impl->sessions) {
+      asio::post(ctl->executor, [ctl] {
+        if (ctl->idle && ctl->close) ctl->close();
+      });
+    }
+  }
+  auto poller = std::make_shared<ShutdownPoller>(impl, grace, std::move(done));
+  asio::post(impl->ioc, [poller] { poller->tick(); });
+}
+
+}  // namespace parley::net

@@ -1,0 +1,104 @@
+#include "server/bootstrap.hpp"
+
+#include "auth/password.hpp"
+#include "common/crypto.hpp"
+#include "common/log.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace parley::server {
+
+namespace fs = std::filesystem;
+
+void prepare_data_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create data directory " + dir.string() + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) throw std::runtime_error("cannot restrict data directory " + dir.string() + ": " + ec.message());
+}
+
+void write_file_atomic(const fs::path& file, std::string_view content, unsigned mode) {
+  const fs::path tmp = file.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  ::fchmod(fd, mode);  // the umask may have narrowed or the file may have existed
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      throw std::runtime_error("cannot write " + tmp.string() + ": " + why);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0)
+    throw std::runtime_error("cannot flush " + tmp.string() + ": " + std::strerror(errno));
+  std::error_code ec;
+  fs::rename(tmp, file, ec);
+  if (ec) throw std::runtime_error("cannot replace " + file.string() + ": " + ec.message());
+}
+
+std::string load_or_create_admin_credential(const fs::path& data_dir) {
+  const fs::path file = data_dir / "admin.credential";
+  if (fs::exists(file)) {
+    std::ifstream in(file);
+    std::string token;
+    std::getline(in, token);
+    if (token.size() >= 32) return sha256_hex(token);
+    logger("admin")->warn("{} is empty or too short; writing a new admin credential", file.string());
+  }
+  const std::string token = random_token(32);
+  write_file_atomic(file, token + "\n", 0600);
+  logger("admin")->info("new admin credential written to {}", file.string());
+  return sha256_hex(token);
+}
+
+std::vector<DemoUser> seed_demo_users(storage::Store& store, const PasswordConfig& cost,
+                                      const std::string& domain) {
+  std::vector<DemoUser> users = {{"alice@" + domain, "Alice Example", random_token(12)},
+                                 {"bob@" + domain, "Bob Example", random_token(12)}};
+  for (const auto& u : users) {
+    storage::UserProfile profile;
+    profile.display_name = u.display_name;
+    profile.email = u.sip_uri;
+    store.create_user(u.sip_uri, profile, true, auth::hash_password(u.password, cost));
+  }
+  return users;
+}
+
+std::string local_url(const net::BoundListener& l) {
+  std::string host = l.host;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::string(l.tls ? "https://" : "http://") + host + ":" + std::to_string(l.port);
+}
+
+fs::path endpoints_file(const fs::path& data_dir) { return data_dir / "parleyd.endpoints.json"; }
+
+void write_endpoints_file(const fs::path& data_dir, const std::vector<net::BoundListener>& listeners) {
+  boost::json::object sites;
+  for (auto site : {http::Site::internal, http::Site::external}) {
+    boost::json::object o{{"https", nullptr}, {"http", nullptr}};
+    for (const auto& l : listeners)
+      if (l.site == site) o[l.tls ? "https" : "http"] = local_url(l);
+    sites[http::to_string(site)] = std::move(o);
+  }
+  sites["pid"] = static_cast<std::int64_t>(::getpid());
+  write_file_atomic(endpoints_file(data_dir), boost::json::serialize(sites) + "\n", 0600);
+}
+
+}  // namespace parley::server

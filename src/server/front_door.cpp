@@ -1,0 +1,60 @@
+#include "server/front_door.hpp"
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "http/target.hpp"
+
+#include <chrono>
+
+namespace parley::server {
+
+boost::asio::awaitable<http::Response> FrontDoor::operator()(http::Request& req) const {
+  const auto started = std::chrono::steady_clock::now();
+  std::string route = "(none)";
+  http::Response res;
+  try {
+    auto target = http::parse_target(req.target);
+    req.segments = std::move(target.segments);
+    req.path = std::move(target.path);
+    req.query = std::move(target.query);
+    const auto& router = req.site == http::Site::internal ? internal_ : external_;
+    auto match = router.match(req);
+    if (!match.handler) {
+      if (match.status == 405) {
+        route = "(method not allowed)";
+        res = http::error_response(405, "MethodNotAllowed", "MethodNotAllowed",
+                                   req.method + " is not allowed here");
+        res.headers.set("Allow", match.allow);
+      } else {
+        throw NotFound("no resource at " + req.path);
+      }
+    } else {
+      route = match.route;
+      res = co_await (*match.handler)(req);
+    }
+  } catch (const ApiError& e) {
+    res = http::error_response(e.status(), e.code(), e.subcode(), e.what());
+    if (e.status() == 401 && !res.headers.has("WWW-Authenticate"))
+      res.headers.set("WWW-Authenticate", "Bearer");
+  } catch (const StoreError& e) {
+    logger("store")->error("{} {}: {}", req.method, route, e.what());
+    res = http::error_response(500, "ServiceFailure", "ServiceFailure",
+                               "the server could not complete the request");
+  } catch (const std::exception& e) {
+    logger("http")->error("{} {}: unexpected error: {}", req.method, route, e.what());
+    res = http::error_response(500, "ServiceFailure", "ServiceFailure",
+                               "the server could not complete the request");
+  }
+
+  // The seed's rule: nothing in the mobility path is cached.
+  if (!res.headers.has("Cache-Control")) res.headers.set("Cache-Control", "no-cache");
+  res.headers.set("X-Content-Type-Options", "nosniff");
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  metrics_.request_done(req.site, route, res.status, elapsed);
+  logger("http")->debug("{} {} {} -> {} ({:.2f} ms)", http::to_string(req.site), req.method,
+                        route, res.status,
+                        std::chrono::duration<double, std::milli>(elapsed).count());
+  co_return res;
+}
+
+}  // namespace parley::server

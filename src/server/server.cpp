@@ -1,0 +1,157 @@
+#include "server/server.hpp"
+
+#include "admin/admin_api.hpp"
+#include "admin/ops_routes.hpp"
+#include "common/crypto.hpp"
+#include "common/log.hpp"
+#include "net/http_server.hpp"
+#include "net/tls_context.hpp"
+#include "pki/dev_ca.hpp"
+#include "runtime/blocking_pool.hpp"
+#include "runtime/metrics.hpp"
+#include "server/bootstrap.hpp"
+#include "server/front_door.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <algorithm>
+#include <ostream>
+#include <thread>
+
+namespace parley::server {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<net::ListenerSpec> listener_specs(const Config& cfg) {
+  std::vector<net::ListenerSpec> specs;
+  auto add = [&](http::Site site, const SiteConfig& s) {
+    if (s.https) specs.push_back({site, true, *s.https});
+    if (s.http) specs.push_back({site, false, *s.http});
+  };
+  add(http::Site::internal, cfg.internal_site);
+  add(http::Site::external, cfg.external_site);
+  return specs;
+}
+
+void print_banner(std::ostream& out, const Config& cfg, const fs::path& data_dir,
+                  const std::vector<net::BoundListener>& bound, const pki::ServerIdentity& identity,
+                  const std::vector<DemoUser>& demo) {
+  out << "\nParley is running.\n";
+  for (auto site : {http::Site::internal, http::Site::external}) {
+    out << "  " << (site == http::Site::internal ? "internal site" : "external site") << ":";
+    for (const auto& l : bound)
+      if (l.site == site)
+        out << "  " << (l.tls ? "https://" : "http://")
+            << (l.host.find(':') != std::string::npos ? "[" + l.host + "]" : l.host) << ':'
+            << l.port;
+    out << (site == http::Site::internal ? "   (admin API, /health, /metrics; keep it private)\n"
+                                         : "   (what phones and browsers use)\n");
+  }
+  out << "  data directory: " << data_dir.string() << "\n";
+  if (!identity.ca_certificate.empty())
+    out << "  development CA: " << identity.ca_certificate.string()
+        << "   (trust this certificate on clients, e.g. curl --cacert)\n";
+  for (const auto& l : bound)
+    if (l.site == http::Site::internal && l.tls) {
+      out << "  health check:   curl --cacert " << identity.ca_certificate.string() << ' '
+          << local_url(l) << "/health\n";
+      break;
+    }
+  out << "\nAdd a user (the admin credential is read from the data directory):\n"
+      << "  parley --data-dir " << data_dir.string() << " user add carol@"
+      << cfg.sip_domains.front() << " --name \"Carol Example\" --password-stdin\n";
+  if (!demo.empty()) {
+    out << "\nDemo users (passwords are shown this once):\n";
+    for (const auto& u : demo) out << "  " << u.sip_uri << "   password: " << u.password << "\n";
+  }
+  out << "\nStop with Ctrl-C.\n" << std::flush;
+}
+
+}  // namespace
+
+int run_server(const Config& cfg, std::ostream& out) {
+  auto log = logger("parleyd");
+  if (!set_log_level(cfg.log_level)) {
+    log->error("unknown log level {}", cfg.log_level);
+    return 2;
+  }
+  try {
+    init_crypto();
+    const fs::path data_dir = fs::absolute(cfg.data_dir).lexically_normal();
+    prepare_data_dir(data_dir);
+    const fs::path db_file = data_dir / "parley.db";
+    const bool new_data_dir = !fs::exists(db_file);
+
+    auto store = storage::open_sqlite_store(db_file);
+    log->info("store {} (schema version {})", db_file.string(), store->schema_version());
+
+    pki::ServerIdentity identity;
+    if (cfg.tls.certificate.empty()) {
+      auto [dns, ips] = pki::required_names(cfg);
+      identity = pki::ensure_development_identity(data_dir / "pki", dns, ips);
+      if (identity.ca_created) log->info("development CA created at {}", identity.ca_certificate.string());
+    } else {
+      identity = pki::load_configured_identity(cfg.tls);
+    }
+    auto tls = net::make_server_tls_context(identity.certificate_chain_pem, identity.private_key_pem);
+
+    const std::string credential_sha256 = load_or_create_admin_credential(data_dir);
+
+    std::vector<DemoUser> demo;
+    if (cfg.demo && new_data_dir) demo = seed_demo_users(*store, cfg.passwords, cfg.sip_domains.front());
+
+    runtime::Metrics metrics;
+    const unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+    runtime::BlockingPool pool(std::max(2u, threads), &metrics);
+
+    http::Router internal;
+    http::Router external;
+    admin::register_ops_routes(internal, *store, pool, metrics);
+    admin::register_admin_routes(internal, {store.get(), &pool, cfg.passwords, credential_sha256});
+
+    FrontDoor front(internal, external, metrics);
+    boost::asio::io_context ioc(static_cast<int>(threads));
+    net::ServerHooks hooks;
+    hooks.connection_delta = [&metrics](http::Site s, int d) { metrics.connection_delta(s, d); };
+    hooks.transport_error = [&metrics](http::Site s, int status) {
+      metrics.request_done(s, "(transport)", status, {});
+    };
+    net::HttpServer server(
+        ioc, tls, cfg.limits,
+        [&front](http::Request& req) { return front(req); }, hooks);
+    const auto bound = server.start(listener_specs(cfg));
+    write_endpoints_file(data_dir, bound);
+
+    boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      log->info("signal {} received; finishing requests in flight (at most {} s)", signo,
+                cfg.limits.shutdown_grace_seconds);
+      server.shutdown(std::chrono::seconds(cfg.limits.shutdown_grace_seconds), [&ioc] { ioc.stop(); });
+    });
+
+    print_banner(out, cfg, data_dir, bound, identity, demo);
+    log->info("serving with {} thread(s)", threads);
+
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : workers) t.join();
+
+    pool.stop();
+    std::error_code ec;
+    fs::remove(endpoints_file(data_dir), ec);
+    store.reset();  // closes the database cleanly (checkpoints the WAL)
+    log->info("stopped");
+    return 0;
+  } catch (const std::exception& e) {
+    log->critical("cannot start: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace parley::server

@@ -1,0 +1,529 @@
+#include "storage/sqlite/sqlite_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "storage/migrations.hpp"
+#include "storage/sqlite/connection.hpp"
+
+namespace parley::storage {
+namespace {
+
+using sqlite::Connection;
+using sqlite::SqliteError;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+constexpr std::size_t kMaxSipUriBytes = 1024;
+constexpr std::size_t kMaxFieldBytes = 4096;
+constexpr std::size_t kMaxPasswordHashBytes = 512;
+constexpr std::size_t kMaxSettingKeyBytes = 256;
+constexpr std::size_t kMaxSettingValueBytes = 1024 * 1024;
+constexpr std::size_t kMaxImportRows = 10000;
+// Long enough to ride out another process's checkpoint or a CLI write, short enough that a
+// stuck lock surfaces as an error instead of a hung request.
+constexpr int kBusyTimeoutMs = 5000;
+
+// ---- SQL. Statements are cached by the address of these constants. ----
+
+#define PARLEY_USER_COLUMNS                                                                 \
+  "id, sip_uri, display_name, email, title, department, office, phone_work, phone_mobile, " \
+  "phone_home, phone_other, site, enabled, "                                                \
+  "CASE WHEN password_hash <> '' THEN 1 ELSE 0 END, created_at_ms, updated_at_ms"
+
+constexpr char kSelectOne[] = "SELECT 1";
+constexpr char kFindUser[] = "SELECT " PARLEY_USER_COLUMNS " FROM users WHERE sip_uri = ?";
+constexpr char kListUsers[] =
+    "SELECT " PARLEY_USER_COLUMNS " FROM users WHERE sip_uri > ? ORDER BY sip_uri LIMIT ?";
+constexpr char kListUsersByEnabled[] =
+    "SELECT " PARLEY_USER_COLUMNS
+    " FROM users WHERE sip_uri > ? AND enabled = ? ORDER BY sip_uri LIMIT ?";
+constexpr char kCountUsers[] = "SELECT COUNT(*) FROM users";
+constexpr char kInsertUser[] =
+    "INSERT INTO users (sip_uri, display_name, email, title, department, office, phone_work, "
+    "phone_mobile, phone_home, phone_other, site, enabled, password_hash, created_at_ms, "
+    "updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+constexpr char kUpdateUser[] =
+    "UPDATE users SET display_name = ?, email = ?, title = ?, department = ?, office = ?, "
+    "phone_work = ?, phone_mobile = ?, phone_home = ?, phone_other = ?, site = ?, enabled = ?, "
+    "updated_at_ms = ? WHERE id = ?";
+constexpr char kDeleteUser[] = "DELETE FROM users WHERE sip_uri = ?";
+constexpr char kSetPasswordHash[] =
+    "UPDATE users SET password_hash = ?, updated_at_ms = ? WHERE sip_uri = ?";
+constexpr char kGetPasswordHash[] = "SELECT password_hash FROM users WHERE sip_uri = ?";
+constexpr char kGetSetting[] = "SELECT value FROM settings WHERE key = ?";
+constexpr char kPutSetting[] =
+    "INSERT INTO settings (key, value) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+#undef PARLEY_USER_COLUMNS
+
+// Migration bookkeeping lives outside the numbered migrations: it must exist before the first.
+constexpr char kCreateMigrationsTable[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER NOT NULL PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " applied_at_ms BIGINT NOT NULL)";
+constexpr char kCurrentVersion[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+constexpr char kRecordMigration[] =
+    "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)";
+constexpr char kHasMigrationsTable[] =
+    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+constexpr char kCountTables[] =
+    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+    "ESCAPE '\\'";
+
+// ---- Input checks ----
+
+// SIP URIs compare case-insensitively. Only ASCII letters fold: the domain part is ASCII (IDNA)
+// and the user part of a SIP URI is, in practice, too.
+std::string lower_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+void check_size(std::string_view value, std::size_t max, std::string_view what) {
+  if (value.size() > max)
+    throw ParameterValidationFailure(
+        fmt::format("{} is {} bytes long; at most {} are allowed", what, value.size(), max));
+}
+
+// The stored form of a SIP URI that is about to be written.
+std::string uri_for_write(std::string_view sip_uri) {
+  if (sip_uri.empty()) throw ParameterValidationFailure("the SIP URI is empty");
+  check_size(sip_uri, kMaxSipUriBytes, "the SIP URI");
+  return lower_ascii(sip_uri);
+}
+
+// The stored form of a SIP URI to look up; nullopt when no stored user can have it.
+std::optional<std::string> uri_for_lookup(std::string_view sip_uri) {
+  if (sip_uri.empty() || sip_uri.size() > kMaxSipUriBytes) return std::nullopt;
+  return lower_ascii(sip_uri);
+}
+
+void check_profile(const UserProfile& p) {
+  check_size(p.display_name, kMaxFieldBytes, "displayName");
+  check_size(p.email, kMaxFieldBytes, "email");
+  check_size(p.title, kMaxFieldBytes, "title");
+  check_size(p.department, kMaxFieldBytes, "department");
+  check_size(p.office, kMaxFieldBytes, "office");
+  check_size(p.site, kMaxFieldBytes, "site");
+  check_size(p.phones.work, kMaxFieldBytes, "phones.work");
+  check_size(p.phones.mobile, kMaxFieldBytes, "phones.mobile");
+  check_size(p.phones.home, kMaxFieldBytes, "phones.home");
+  check_size(p.phones.other, kMaxFieldBytes, "phones.other");
+}
+
+void check_password_hash(std::string_view hash) {
+  check_size(hash, kMaxPasswordHashBytes, "the password hash");
+}
+
+// Applies the fields a patch holds to `profile`/`enabled`. Size checks happen on the result.
+void apply_patch(const UserPatch& patch, UserProfile& profile, bool& enabled) {
+  const auto set = [](const std::optional<std::string>& from, std::string& to) {
+    if (from) to = *from;
+  };
+  set(patch.display_name, profile.display_name);
+  set(patch.email, profile.email);
+  set(patch.title, profile.title);
+  set(patch.department, profile.department);
+  set(patch.office, profile.office);
+  set(patch.site, profile.site);
+  set(patch.phone_work, profile.phones.work);
+  set(patch.phone_mobile, profile.phones.mobile);
+  set(patch.phone_home, profile.phones.home);
+  set(patch.phone_other, profile.phones.other);
+  if (patch.enabled) enabled = *patch.enabled;
+}
+
+// A change must move updated_at forward even when it lands in the same millisecond as the last
+// one, or when the wall clock has stepped back: clients compare it to notice changes.
+std::int64_t next_update_time(std::int64_t previous) {
+  return std::max(now_ms(), previous + 1);
+}
+
+// ---- Opening ----
+
+// SQLite would create a missing file with the process umask (usually 0644); the database holds
+// password hashes, so create it ourselves, readable by its owner only.
+void create_private_file(const std::filesystem::path& file) {
+  const std::filesystem::path parent = file.has_parent_path() ? file.parent_path() : ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(parent, ec))
+    throw StoreError(fmt::format("cannot open database {}: directory {} does not exist",
+                                 file.string(), parent.string()));
+  if (std::filesystem::is_directory(file, ec))
+    throw StoreError(fmt::format("cannot open database {}: it is a directory", file.string()));
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  if (errno == EEXIST) return;
+  throw StoreError(
+      fmt::format("cannot create database {}: {}", file.string(), std::strerror(errno)));
+}
+
+std::int64_t single_int(Connection& db, const char* sql) {
+  Statement st = db.prepare(sql);
+  if (!st.step()) db.fail(sql);
+  return st.column_int(0);
+}
+
+// Reads the schema version through a read-only connection, so that a database this build must
+// refuse is not touched at all (a read-write close could checkpoint a leftover WAL into it).
+std::int64_t read_schema_version(const std::filesystem::path& file) {
+  Connection db(file, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  db.set_busy_timeout(kBusyTimeoutMs);
+  if (single_int(db, kHasMigrationsTable) == 0) {
+    if (single_int(db, kCountTables) != 0)
+      throw StoreError(fmt::format(
+          "database {} is not a Parley database (it has tables but no schema_migrations)",
+          file.string()));
+    return 0;
+  }
+  return single_int(db, kCurrentVersion);
+}
+
+[[noreturn]] void refuse_newer(const std::filesystem::path& file, std::int64_t found) {
+  throw StoreError(fmt::format(
+      "database {} has schema version {}, but this parleyd knows only up to {}; use a newer "
+      "parleyd",
+      file.string(), found, newest_schema_version()));
+}
+
+void configure(Connection& db) {
+  db.set_busy_timeout(kBusyTimeoutMs);
+  {
+    Statement st = db.prepare("PRAGMA journal_mode = WAL");
+    if (!st.step() || st.column_text(0) != "wal")
+      throw StoreError(
+          fmt::format("database {}: could not switch to WAL journaling", db.file().string()));
+  }
+  // FULL: with WAL, each commit fsyncs the log, so an acknowledged write survives power loss.
+  db.exec("PRAGMA synchronous = FULL");
+  db.exec("PRAGMA foreign_keys = ON");
+}
+
+// Applies every migration newer than the database, each in its own transaction. Returns the
+// version the database is at afterwards.
+int migrate(Connection& db) {
+  {
+    Transaction tx(db);
+    db.exec(kCreateMigrationsTable);
+    tx.commit();
+  }
+  const std::int64_t found = single_int(db, kCurrentVersion);
+  if (found > newest_schema_version()) refuse_newer(db.file(), found);
+  int version = static_cast<int>(found);
+  for (const Migration& m : migrations()) {
+    if (m.version <= version) continue;
+    Transaction tx(db);
+    // Another process may have migrated between our read and our write lock.
+    const std::int64_t current = single_int(db, kCurrentVersion);
+    if (current > newest_schema_version()) refuse_newer(db.file(), current);
+    if (current >= m.version) {
+      version = static_cast<int>(current);
+      continue;
+    }
+    db.exec(std::string(m.sql));
+    db.prepare(kRecordMigration)
+        .bind_int(1, m.version)
+        .bind_text(2, m.name)
+        .bind_int(3, now_ms())
+        .run();
+    tx.commit();
+    version = m.version;
+    logger("store")->info("database {}: applied migration {:04}_{}", db.file().string(), m.version,
+                          m.name);
+  }
+  return version;
+}
+
+// ---- The store ----
+
+User read_user(const Statement& st) {
+  User u;
+  u.id = st.column_int(0);
+  u.sip_uri = st.column_text(1);
+  u.profile.display_name = st.column_text(2);
+  u.profile.email = st.column_text(3);
+  u.profile.title = st.column_text(4);
+  u.profile.department = st.column_text(5);
+  u.profile.office = st.column_text(6);
+  u.profile.phones.work = st.column_text(7);
+  u.profile.phones.mobile = st.column_text(8);
+  u.profile.phones.home = st.column_text(9);
+  u.profile.phones.other = st.column_text(10);
+  u.profile.site = st.column_text(11);
+  u.enabled = st.column_bool(12);
+  u.has_password = st.column_bool(13);
+  u.created_at_ms = st.column_int(14);
+  u.updated_at_ms = st.column_int(15);
+  return u;
+}
+
+class SqliteStore final : public Store {
+public:
+  explicit SqliteStore(const std::filesystem::path& file)
+      : db_(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) {
+    configure(db_);
+    version_ = migrate(db_);
+  }
+
+  void ping() override {
+    std::lock_guard lock(mutex_);
+    single_int(db_, kSelectOne);
+  }
+
+  std::optional<User> find_user(std::string_view sip_uri) override {
+    const auto uri = uri_for_lookup(sip_uri);
+    if (!uri) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    return find_locked(*uri);
+  }
+
+  std::vector<User> list_users(const ListQuery& q) override {
+    const std::string after = lower_ascii(q.after);
+    const auto limit = static_cast<std::int64_t>(
+        std::min<std::size_t>(q.limit, std::numeric_limits<std::int64_t>::max()));
+    std::vector<User> users;
+    if (limit == 0) return users;
+    std::lock_guard lock(mutex_);
+    Statement st = db_.prepare(q.enabled ? kListUsersByEnabled : kListUsers);
+    int index = 1;
+    st.bind_text(index++, after);
+    if (q.enabled) st.bind_bool(index++, *q.enabled);
+    st.bind_int(index, limit);
+    while (st.step()) users.push_back(read_user(st));
+    return users;
+  }
+
+  std::size_t count_users() override {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(single_int(db_, kCountUsers));
+  }
+
+  User create_user(std::string_view sip_uri, const UserProfile& profile, bool enabled,
+                   std::string_view password_hash) override {
+    const std::string uri = uri_for_write(sip_uri);
+    check_profile(profile);
+    check_password_hash(password_hash);
+    std::lock_guard lock(mutex_);
+    return insert_locked(uri, profile, enabled, password_hash);
+  }
+
+  std::optional<User> update_user(std::string_view sip_uri, const UserPatch& patch) override {
+    const auto uri = uri_for_lookup(sip_uri);
+    if (!uri) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    std::optional<User> user = find_locked(*uri);
+    if (!user) return std::nullopt;
+    UserProfile profile = user->profile;
+    bool enabled = user->enabled;
+    apply_patch(patch, profile, enabled);
+    if (profile == user->profile && enabled == user->enabled) return user;
+    check_profile(profile);
+    update_locked(*user, profile, enabled);
+    tx.commit();
+    return user;
+  }
+
+  bool remove_user(std::string_view sip_uri) override {
+    const auto uri = uri_for_lookup(sip_uri);
+    if (!uri) return false;
+    std::lock_guard lock(mutex_);
+    db_.prepare(kDeleteUser).bind_text(1, *uri).run();
+    return db_.changes() > 0;
+  }
+
+  bool set_password_hash(std::string_view sip_uri, std::string_view password_hash) override {
+    const auto uri = uri_for_lookup(sip_uri);
+    if (!uri) return false;
+    check_password_hash(password_hash);
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    const std::optional<User> user = find_locked(*uri);
+    if (!user) return false;
+    db_.prepare(kSetPasswordHash)
+        .bind_text(1, password_hash)
+        .bind_int(2, next_update_time(user->updated_at_ms))
+        .bind_text(3, *uri)
+        .run();
+    tx.commit();
+    return true;
+  }
+
+  std::optional<std::string> password_hash(std::string_view sip_uri) override {
+    const auto uri = uri_for_lookup(sip_uri);
+    if (!uri) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    Statement st = db_.prepare(kGetPasswordHash);
+    st.bind_text(1, *uri);
+    if (!st.step()) return std::nullopt;
+    return st.column_text(0);
+  }
+
+  std::vector<ImportOutcome> import_users(const std::vector<ImportRow>& rows) override {
+    if (rows.size() > kMaxImportRows)
+      throw ParameterValidationFailure(fmt::format(
+          "an import holds at most {} users; this one has {}", kMaxImportRows, rows.size()));
+    // Check every row before writing any, so a bad row cannot leave half a batch behind.
+    std::vector<std::string> uris;
+    uris.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      try {
+        uris.push_back(uri_for_write(rows[i].sip_uri));
+        check_profile(rows[i].profile);
+        check_password_hash(rows[i].password_hash);
+      } catch (const ParameterValidationFailure& e) {
+        throw ParameterValidationFailure(fmt::format("import row {}: {}", i, e.what()));
+      }
+    }
+
+    std::vector<ImportOutcome> outcomes;
+    outcomes.reserve(rows.size());
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const ImportRow& row = rows[i];
+      std::optional<User> user = find_locked(uris[i]);
+      if (!user) {
+        insert_locked(uris[i], row.profile, row.enabled, row.password_hash);
+        outcomes.push_back(ImportOutcome::created);
+      } else if (user->profile == row.profile && user->enabled == row.enabled) {
+        outcomes.push_back(ImportOutcome::unchanged);
+      } else {
+        update_locked(*user, row.profile, row.enabled);
+        outcomes.push_back(ImportOutcome::updated);
+      }
+    }
+    tx.commit();
+    return outcomes;
+  }
+
+  std::optional<std::string> get_setting(std::string_view key) override {
+    if (key.empty() || key.size() > kMaxSettingKeyBytes) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    Statement st = db_.prepare(kGetSetting);
+    st.bind_text(1, key);
+    if (!st.step()) return std::nullopt;
+    return st.column_text(0);
+  }
+
+  void put_setting(std::string_view key, std::string_view value) override {
+    if (key.empty()) throw ParameterValidationFailure("the setting name is empty");
+    check_size(key, kMaxSettingKeyBytes, "the setting name");
+    check_size(value, kMaxSettingValueBytes, "the setting value");
+    std::lock_guard lock(mutex_);
+    db_.prepare(kPutSetting).bind_text(1, key).bind_text(2, value).run();
+  }
+
+  int schema_version() override {
+    std::lock_guard lock(mutex_);
+    return version_;
+  }
+
+private:
+  std::optional<User> find_locked(const std::string& uri) {
+    Statement st = db_.prepare(kFindUser);
+    st.bind_text(1, uri);
+    if (!st.step()) return std::nullopt;
+    return read_user(st);
+  }
+
+  User insert_locked(const std::string& uri, const UserProfile& p, bool enabled,
+                     std::string_view password_hash) {
+    const std::int64_t now = now_ms();
+    User u;
+    try {
+      Statement st = db_.prepare(kInsertUser);
+      st.bind_text(1, uri)
+          .bind_text(1, uri)
+          .bind_text(2, p.display_name)
+          .bind_text(3, p.email)
+          .bind_text(4, p.title)
+          .bind_text(5, p.department)
+          .bind_text(6, p.office)
+          .bind_text(7, p.phones.work)
+          .bind_text(8, p.phones.mobile)
+          .bind_text(9, p.phones.home)
+          .bind_text(10, p.phones.other)
+          .bind_text(11, p.site)
+          .bind_bool(12, enabled)
+          .bind_text(13, password_hash)
+          .bind_int(14, now)
+          .bind_int(15, now);
+      if (!st.step()) db_.fail("insert user returned no id");
+      u.id = st.column_int(0);
+      st.run();
+    } catch (const SqliteError& e) {
+      if (e.code() == SQLITE_CONSTRAINT_UNIQUE)
+        throw Conflict(fmt::format("user {} already exists", uri));
+      throw;
+    }
+    u.sip_uri = uri;
+    u.profile = p;
+    u.enabled = enabled;
+    u.has_password = !password_hash.empty();
+    u.created_at_ms = now;
+    u.updated_at_ms = now;
+    return u;
+  }
+
+  void update_locked(User& user, const UserProfile& p, bool enabled) {
+    const std::int64_t updated = next_update_time(user.updated_at_ms);
+    db_.prepare(kUpdateUser)
+        .bind_text(1, p.display_name)
+        .bind_text(2, p.email)
+        .bind_text(3, p.title)
+        .bind_text(4, p.department)
+        .bind_text(5, p.office)
+        .bind_text(6, p.phones.work)
+        .bind_text(7, p.phones.mobile)
+        .bind_text(8, p.phones.home)
+        .bind_text(9, p.phones.other)
+        .bind_text(10, p.site)
+        .bind_bool(11, enabled)
+        .bind_int(12, updated)
+        .bind_int(13, user.id)
+        .run();
+    user.profile = p;
+    user.enabled = enabled;
+    user.updated_at_ms = updated;
+  }
+
+  // One connection serves every thread; SQLite itself serialises writers anyway, and this keeps
+  // the cached statements and transactions simple. Reads could move to a pool of read-only
+  // connections later if profiling asks for it.
+  std::mutex mutex_;
+  Connection db_;
+  int version_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& db_file) {
+  create_private_file(db_file);
+  const std::int64_t found = read_schema_version(db_file);
+  if (found > newest_schema_version()) refuse_newer(db_file, found);
+  return std::make_unique<SqliteStore>(db_file);
+}
+
+}  // namespace parley::storage

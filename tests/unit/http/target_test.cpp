@@ -1,0 +1,55 @@
+#include "http/target.hpp"
+
+#include "common/error.hpp"
+
+#include <gtest/gtest.h>
+
+namespace parley::http {
+namespace {
+
+TEST(Target, DecodesSegmentsAndCollapsesDuplicateSlashes) {
+  auto t = parse_target("//admin///v1/users/alice%40example.org?limit=5");
+  EXPECT_EQ(t.path, "/admin/v1/users/alice@example.org");
+  ASSERT_EQ(t.segments.size(), 4u);
+  EXPECT_EQ(t.segments[3], "alice@example.org");
+  EXPECT_EQ(t.query, "limit=5");
+}
+
+TEST(Target, RootIsASlash) {
+  auto t = parse_target("/");
+  EXPECT_EQ(t.path, "/");
+  EXPECT_TRUE(t.segments.empty());
+}
+
+TEST(Target, EncodedSlashStaysInsideItsSegment) {
+  auto t = parse_target("/a%2Fb/c");
+  ASSERT_EQ(t.segments.size(), 2u);
+  EXPECT_EQ(t.segments[0], "a/b");
+}
+
+TEST(Target, RefusesDotSegmentsPlainOrEncoded) {
+  EXPECT_THROW(parse_target("/admin/../health"), BadRequest);
+  EXPECT_THROW(parse_target("/admin/%2e%2e/health"), BadRequest);
+  EXPECT_THROW(parse_target("/./health"), BadRequest);
+}
+
+TEST(Target, RefusesMalformedTargets) {
+  EXPECT_THROW(parse_target(""), BadRequest);
+  EXPECT_THROW(parse_target("health"), BadRequest);
+  EXPECT_THROW(parse_target("http://example.org/health"), BadRequest);
+  EXPECT_THROW(parse_target("/bad%zzescape"), BadRequest);
+  EXPECT_THROW(parse_target("/nul%00byte"), BadRequest);
+}
+
+TEST(Target, QueryParametersAreDecoded) {
+  bool present = false;
+  EXPECT_EQ(query_param("originalDomain=contoso.com&sipuri=sip%3Aa%40b.c", "sipuri", &present), "sip:a@b.c");
+  EXPECT_TRUE(present);
+  EXPECT_EQ(query_param("a=1", "b", &present), "");
+  EXPECT_FALSE(present);
+  EXPECT_EQ(query_param("", "a", &present), "");
+  EXPECT_FALSE(present);
+}
+
+}  // namespace
+}  // namespace parley::http
