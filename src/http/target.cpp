@@ -3,6 +3,8 @@
 #include "common/error.hpp"
 
 #include <boost/url/parse.hpp>
+#include <boost/url/decode_view.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <boost/url/url_view.hpp>
 
 namespace parley::http {
@@ -13,9 +15,21 @@ ParsedTarget parse_target(std::string_view target) {
   if (!parsed) throw BadRequest("malformed request target");
   const boost::urls::url_view& u = *parsed;
 
+  // Split the encoded path ourselves: Boost.URL's segment view hides a leading "/." (its own
+  // disambiguation prefix), and a dot segment must be refused, not silently dropped.
   ParsedTarget out;
-  for (auto seg : u.segments()) {
-    std::string s(seg);  // decoded
+  const std::string_view raw_path = u.encoded_path();
+  std::size_t pos = 0;
+  while (pos <= raw_path.size()) {
+    std::size_t end = raw_path.find('/', pos);
+    if (end == std::string_view::npos) end = raw_path.size();
+    const auto raw = raw_path.substr(pos, end - pos);
+    pos = end + 1;
+    auto pct = boost::urls::make_pct_string_view(raw);
+    if (!pct) throw BadRequest("malformed percent-encoding in the path");
+    std::string s;
+    s.reserve(pct->decoded_size());
+    for (char c : **pct) s.push_back(c);
     if (s.empty()) continue;  // "//" collapses
     if (s == "." || s == "..") throw BadRequest("dot segments are not allowed in the path");
     if (s.find('\0') != std::string::npos) throw BadRequest("NUL byte in path");

@@ -185,6 +185,7 @@ void Parleyd::start_with_test_config(const fs::path& dir, const std::string& ext
                                      const std::string& top_level) {
   const auto data = dir / "data";
   const auto config = dir / "parleyd.toml";
+  fs::create_directories(dir);
   { std::ofstream(config) << test_config(data, extra_toml, top_level); }
   start({"--config", config.string()}, data);
 }

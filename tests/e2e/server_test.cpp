@@ -105,7 +105,7 @@ TEST_F(Server, OversizedHeadersAre431) {
 
 TEST_F(Server, MalformedRequestsAre400) {
   const auto port = server.port_of(server.external_http);
-  for (const std::string bad : {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
+  for (const std::string& bad : {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
                                 std::string("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: zz\r\n\r\n"),
                                 std::string("GET /\x01 HTTP/1.1\r\nHost: a\r\n\r\n"),
                                 std::string("GET / HTTP/1.1\r\nBad Header\r\n\r\n")}) {
@@ -244,6 +244,43 @@ TEST(ServerConfig, PortInUseIsAClearError) {
   auto r = run_command({parleyd_binary(), "--config", config.string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("127.0.0.1:" + std::to_string(taken)), std::string::npos) << r.err;
+}
+
+TEST(ServerTls, AConfiguredCertificateIsUsedAsIs) {
+  // A certificate issued elsewhere (here: by another server's development CA) is served as
+  // configured, and no development CA is created for this server.
+  TempDir issuer_dir;
+  Parleyd issuer;
+  issuer.start_with_test_config(issuer_dir.path());
+  const auto pki = issuer.data_dir() / "pki";
+  TempDir dir;
+  Parleyd server;
+  server.start_with_test_config(dir.path(), "[tls]\ncertificate = \"" + (pki / "server.pem").string() +
+                                                "\"\nkey = \"" + (pki / "server.key").string() + "\"\n");
+  EXPECT_FALSE(std::filesystem::exists(server.data_dir() / "pki"));
+  EXPECT_EQ(http_request("GET", server.internal_https + "/health", issuer.ca_file()).status, 200);
+  // A client that trusts some other CA refuses the connection.
+  TempDir other_dir;
+  Parleyd other;
+  other.start_with_test_config(other_dir.path());
+  EXPECT_THROW(http_request("GET", server.internal_https + "/health", other.ca_file()), std::runtime_error);
+}
+
+TEST(ServerTls, AKeyThatDoesNotMatchTheCertificateStopsTheStart) {
+  TempDir a_dir, b_dir;
+  Parleyd a, b;
+  a.start_with_test_config(a_dir.path());
+  b.start_with_test_config(b_dir.path());
+  TempDir dir;
+  const auto config = dir.path() / "mismatch.toml";
+  {
+    std::ofstream(config) << Parleyd::test_config(
+        dir.path() / "data", "[tls]\ncertificate = \"" + (a.data_dir() / "pki" / "server.pem").string() +
+                                 "\"\nkey = \"" + (b.data_dir() / "pki" / "server.key").string() + "\"\n");
+  }
+  auto r = run_command({parleyd_binary(), "--config", config.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("key"), std::string::npos) << r.err;
 }
 
 TEST(ServerDemo, SeedsTwoUsersOnceOnANewDataDirectory) {
