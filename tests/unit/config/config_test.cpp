@@ -219,6 +219,7 @@ TEST(Config, OutOfRangeValuesNameTheRange) {
   expect_error("[limits]\nshutdown_grace_seconds = 601\n", {"\"limits.shutdown_grace_seconds\""});
   expect_error("[limits]\nmax_connections = 0\n", {"\"limits.max_connections\" is 0"});
   expect_error("[passwords]\nopslimit = 0\n", {"\"passwords.opslimit\" is 0"});
+  expect_error("[passwords]\nopslimit = 33\n", {"\"passwords.opslimit\" is 33, allowed 1..32"});
   expect_error("[passwords]\nmemlimit = 4294967297\n",
                {"\"passwords.memlimit\" is 4294967297", "..4294967296"});
   expect_error("[passwords]\nmemlimit = 100\n", {"\"passwords.memlimit\" is 100"});
