@@ -24,6 +24,8 @@ using http::Response;
 constexpr std::size_t kMaxImportRows = 500;
 constexpr std::size_t kMaxListLimit = 1000;
 
+}  // namespace
+
 void require_admin(const AdminContext& ctx, const Request& req) {
   const std::string_view auth = req.headers.get("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
@@ -31,6 +33,8 @@ void require_admin(const AdminContext& ctx, const Request& req) {
       !constant_time_equal(sha256_hex(auth.substr(kBearer.size())), ctx.credential_sha256))
     throw Unauthorized("a valid admin credential is required (Authorization: Bearer ...)");
 }
+
+namespace {
 
 std::string sip_param(const Request& req) {
   return normalize_sip_uri(req.params.at("sip"));
@@ -131,7 +135,11 @@ public:
     if (in.password)
       throw ParameterValidationFailure("set a password with PUT /admin/v1/users/{sipUri}/password");
     auto patch = in.patch;
-    auto job = [this, sip, patch] { return ctx_.store->update_user(sip, patch); };
+    auto job = [this, sip, patch] {
+      auto user = ctx_.store->update_user(sip, patch);
+      if (user && !user->enabled && ctx_.end_sessions) ctx_.end_sessions(sip);
+      return user;
+    };
     auto user = co_await ctx_.pool->store(job);
     if (!user) throw NotFound("no user " + sip);
     if (patch.enabled)
@@ -152,7 +160,11 @@ public:
     };
 
     auto hash = co_await ctx_.pool->run(job);
-    auto save = [this, sip, hash] { return ctx_.store->set_password_hash(sip, hash); };
+    auto save = [this, sip, hash] {
+      const bool found = ctx_.store->set_password_hash(sip, hash);
+      if (found && ctx_.end_sessions) ctx_.end_sessions(sip);
+      return found;
+    };
     const bool found = co_await ctx_.pool->store(save);
     if (!found) throw NotFound("no user " + sip);
     logger("admin")->info("password of {} changed", sip);
@@ -161,7 +173,10 @@ public:
 
   awaitable<Response> remove(Request& req) {
     const auto sip = sip_param(req);
-    auto job = [this, sip] { return ctx_.store->remove_user(sip); };
+    auto job = [this, sip] {
+      if (ctx_.end_sessions) ctx_.end_sessions(sip);
+      return ctx_.store->remove_user(sip);
+    };
     const bool found = co_await ctx_.pool->store(job);
     if (!found) throw NotFound("no user " + sip);
     logger("admin")->info("user {} removed", sip);
@@ -201,6 +216,7 @@ public:
 
     auto job = [this, valid] {
       std::vector<storage::Store::ImportRow> import_rows;
+      std::vector<std::string> newly_disabled;
       for (const auto& r : valid) {
         storage::Store::ImportRow row;
         row.sip_uri = *r.input.sip_uri;
@@ -208,6 +224,7 @@ public:
         if (existing) {
           row.profile = apply(existing->profile, r.input.patch);
           row.enabled = r.input.patch.enabled.value_or(existing->enabled);
+          if (existing->enabled && !row.enabled) newly_disabled.push_back(row.sip_uri);
         } else {
           row.profile = profile_from(r.input.patch);
           row.enabled = r.input.patch.enabled.value_or(true);
@@ -215,7 +232,10 @@ public:
         }
         import_rows.push_back(std::move(row));
       }
-      return ctx_.store->import_users(import_rows);
+      auto outcomes = ctx_.store->import_users(import_rows);
+      if (ctx_.end_sessions)
+        for (const auto& sip : newly_disabled) ctx_.end_sessions(sip);
+      return outcomes;
     };
 
     auto outcomes = co_await ctx_.pool->run(job);

@@ -141,7 +141,7 @@ public:
   Config read(const toml::table& root) {
     Config cfg;
     check_keys(root, "", {"data_dir", "threads", "demo", "sip_domains", "log_level", "sites",
-                          "tls", "limits", "passwords"});
+                          "tls", "limits", "passwords", "discovery", "webticket"});
     if (auto v = path_value(root, "", "data_dir")) cfg.data_dir = *v;
     read_integer(root, "", "threads", 0, 256, cfg.threads);
     if (auto v = get_bool(root, "", "demo")) cfg.demo = *v;
@@ -162,6 +162,8 @@ public:
     if (const auto* tls = get_table(root, "", "tls")) read_tls(*tls, cfg.tls);
     if (const auto* limits = get_table(root, "", "limits")) read_limits(*limits, cfg.limits);
     if (const auto* pw = get_table(root, "", "passwords")) read_passwords(*pw, cfg.passwords);
+    if (const auto* d = get_table(root, "", "discovery")) read_discovery(*d, cfg);
+    if (const auto* w = get_table(root, "", "webticket")) read_webticket(*w, cfg.webticket);
     return cfg;
   }
 
@@ -287,16 +289,106 @@ private:
     const auto* t = get_table(sites, "sites", name);
     if (!t) return;
     const std::string prefix = "sites." + std::string(name);
-    check_keys(*t, prefix, {"https", "http", "fqdn"});
+    check_keys(*t, prefix, {"https", "http", "fqdn", "advertised_port"});
     read_listener(*t, prefix, "https", site.https);
     read_listener(*t, prefix, "http", site.http);
-    if (auto fqdn = get_string(*t, prefix, "fqdn")) {
-      if (fqdn->empty()) fail("\"" + prefix + ".fqdn\" must not be empty");
-      std::string lower = to_lower(*fqdn);
-      if (!is_dns_name(lower))
-        fail("\"" + prefix + ".fqdn\" is \"" + printable(*fqdn) +
-             "\", expected a DNS name such as \"parley.example.org\"");
-      site.fqdn = std::move(lower);
+    if (auto fqdn = read_dns_name(*t, prefix, "fqdn")) site.fqdn = std::move(*fqdn);
+    read_integer(*t, prefix, "advertised_port", 0, 65535, site.advertised_port);
+  }
+
+  // A DNS name (lower-cased), or nullopt when the key is absent.
+  std::optional<std::string> read_dns_name(const toml::table& t, const std::string& prefix,
+                                           std::string_view key) const {
+    auto text = get_string(t, prefix, key);
+    if (!text) return std::nullopt;
+    const std::string full = join(prefix, key);
+    if (text->empty()) fail("\"" + full + "\" must not be empty");
+    std::string lower = to_lower(*text);
+    if (!is_dns_name(lower))
+      fail("\"" + full + "\" is \"" + printable(*text) +
+           "\", expected a DNS name such as \"parley.example.org\"");
+    return lower;
+  }
+
+  std::vector<std::string> read_string_list(const toml::table& t, const std::string& prefix,
+                                            std::string_view key, std::size_t max_items) const {
+    std::vector<std::string> out;
+    const auto* node = t.get(key);
+    if (!node) return out;
+    const std::string full = join(prefix, key);
+    if (!node->is_array()) wrong_type(full, "an array of strings", *node);
+    const auto& arr = *node->as_array();
+    if (arr.size() > max_items)
+      fail("\"" + full + "\" has " + std::to_string(arr.size()) + " entries, allowed 0.." +
+           std::to_string(max_items));
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      if (!arr[i].is_string()) wrong_type(full + "[" + std::to_string(i) + "]", "a string", arr[i]);
+      const std::string& v = arr[i].as_string()->get();
+      if (v.size() > kMaxStringBytes)
+        fail("\"" + full + "[" + std::to_string(i) + "]\" is too long");
+      out.push_back(v);
+    }
+    return out;
+  }
+
+  void read_discovery(const toml::table& t, Config& cfg) const {
+    auto& d = cfg.discovery;
+    check_keys(t, "discovery", {"exposed_web_url", "http_discovery", "cross_domain_origins", "pools"});
+    if (auto v = get_string(t, "discovery", "exposed_web_url")) {
+      const std::string lower = to_lower(*v);
+      if (lower == "internal") d.exposed_web_url = ExposedWebUrl::internal;
+      else if (lower == "external") d.exposed_web_url = ExposedWebUrl::external;
+      else fail("\"discovery.exposed_web_url\" is \"" + printable(*v) + "\", allowed Internal|External");
+    }
+    if (auto v = get_bool(t, "discovery", "http_discovery")) d.http_discovery = *v;
+    d.cross_domain_origins = read_string_list(t, "discovery", "cross_domain_origins", 256);
+    for (std::size_t i = 0; i < d.cross_domain_origins.size(); ++i) {
+      auto& o = d.cross_domain_origins[i];
+      o = to_lower(o);
+      while (!o.empty() && o.back() == '/') o.pop_back();
+      const auto scheme_end = o.find("://");
+      const bool ok = (o.rfind("https://", 0) == 0 || o.rfind("http://", 0) == 0) &&
+                      o.find('/', scheme_end + 3) == std::string::npos && o.size() > scheme_end + 3;
+      if (!ok)
+        fail("\"discovery.cross_domain_origins[" + std::to_string(i) + "]\" is \"" + printable(o) +
+             "\", expected an origin such as \"https://app.example.org\"");
+    }
+    if (const auto* node = t.get("pools")) {
+      if (!node->is_array_of_tables()) wrong_type("discovery.pools", "an array of tables ([[discovery.pools]])", *node);
+      const auto& arr = *node->as_array();
+      if (arr.size() > 64) fail("\"discovery.pools\" has more than 64 entries");
+      for (std::size_t i = 0; i < arr.size(); ++i) {
+        const auto& pt = *arr[i].as_table();
+        const std::string prefix = "discovery.pools[" + std::to_string(i) + "]";
+        check_keys(pt, prefix, {"name", "internal_fqdn", "external_fqdn", "sites"});
+        PoolConfig pool;
+        auto name = get_string(pt, prefix, "name");
+        if (!name || name->empty()) fail("\"" + prefix + ".name\" is required");
+        pool.name = *name;
+        auto internal = read_dns_name(pt, prefix, "internal_fqdn");
+        auto external = read_dns_name(pt, prefix, "external_fqdn");
+        if (!internal || !external)
+          fail("\"" + prefix + "\" needs both \"internal_fqdn\" and \"external_fqdn\"");
+        pool.internal_fqdn = *internal;
+        pool.external_fqdn = *external;
+        pool.sites = read_string_list(pt, prefix, "sites", 1024);
+        d.other_pools.push_back(std::move(pool));
+      }
+    }
+  }
+
+  void read_webticket(const toml::table& t, WebTicketConfig& w) const {
+    check_keys(t, "webticket", {"token_lifetime_seconds", "throttle"});
+    read_integer(t, "webticket", "token_lifetime_seconds", 60, 7 * 86400, w.token_lifetime_seconds);
+    if (const auto* th = get_table(t, "webticket", "throttle")) {
+      check_keys(*th, "webticket.throttle",
+                 {"account_failures", "address_failures", "base_delay_seconds", "max_delay_seconds"});
+      read_integer(*th, "webticket.throttle", "account_failures", 1, 1000, w.throttle.account_failures);
+      read_integer(*th, "webticket.throttle", "address_failures", 1, 100000, w.throttle.address_failures);
+      read_integer(*th, "webticket.throttle", "base_delay_seconds", 1, 3600, w.throttle.base_delay_seconds);
+      read_integer(*th, "webticket.throttle", "max_delay_seconds", 1, 86400, w.throttle.max_delay_seconds);
+      if (w.throttle.max_delay_seconds < w.throttle.base_delay_seconds)
+        fail("\"webticket.throttle.max_delay_seconds\" must not be less than \"base_delay_seconds\"");
     }
   }
 

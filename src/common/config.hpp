@@ -26,6 +26,44 @@ struct SiteConfig {
   std::optional<ListenAddress> https;  // absent: this site has no HTTPS listener
   std::optional<ListenAddress> http;   // absent: no plain-HTTP listener
   std::string fqdn;                    // the web-services FQDN advertised for this site
+  // The HTTPS port clients reach this site on, used in the absolute URLs Parley advertises:
+  // 443 behind a reverse proxy; 0 means the port of the site's own HTTPS listener.
+  std::uint16_t advertised_port = 0;
+};
+
+enum class ExposedWebUrl { internal, external };
+
+// Another front-end pool of the same deployment; users whose site belongs to it are sent there
+// by discovery (UCWA.md §1.3, "User homed on another pool").
+struct PoolConfig {
+  std::string name;
+  std::string internal_fqdn;
+  std::string external_fqdn;
+  std::vector<std::string> sites;  // user sites homed on that pool
+};
+
+struct DiscoveryConfig {
+  // Which web-services URL mobility links advertise (Set-CsMcxConfiguration -ExposedWebURL).
+  ExposedWebUrl exposed_web_url = ExposedWebUrl::external;
+  // Answer discovery on the external site's plain-HTTP listener (for certificates without
+  // lyncdiscover names); its links still point to HTTPS.
+  bool http_discovery = false;
+  // Origins allowed to use the XFrame relay (CrossDomainAuthorizationList), e.g.
+  // "https://app.example.org".
+  std::vector<std::string> cross_domain_origins;
+  std::vector<PoolConfig> other_pools;
+};
+
+struct ThrottleConfig {
+  unsigned account_failures = 5;    // failures of one account before back-off starts
+  unsigned address_failures = 20;   // failures from one client address before back-off starts
+  unsigned base_delay_seconds = 1;  // first back-off; doubles with every further failure
+  unsigned max_delay_seconds = 900;
+};
+
+struct WebTicketConfig {
+  unsigned token_lifetime_seconds = 8 * 3600;
+  ThrottleConfig throttle;
 };
 
 struct TlsConfig {
@@ -62,6 +100,8 @@ struct Config {
   TlsConfig tls;
   LimitsConfig limits;
   PasswordConfig passwords;
+  DiscoveryConfig discovery;
+  WebTicketConfig webticket;
 };
 
 // Reads and validates a TOML file. Throws ConfigError.

@@ -49,4 +49,19 @@ private:
   std::vector<Route> routes_;
 };
 
+// The routers of a server: one per site for HTTPS, and one per site for its plain-HTTP
+// listener. A plain-HTTP router holds only what may be answered without TLS (discovery when the
+// deployment allows it); every other plain-HTTP request is redirected to HTTPS.
+struct SiteRouters {
+  Router internal;
+  Router external;
+  Router internal_plain;
+  Router external_plain;
+
+  const Router& select(Site site, bool secure) const {
+    if (site == Site::internal) return secure ? internal : internal_plain;
+    return secure ? external : external_plain;
+  }
+};
+
 }  // namespace parley::http

@@ -87,6 +87,16 @@ std::string local_url(const net::BoundListener& l) {
   return std::string(l.tls ? "https://" : "http://") + host + ":" + std::to_string(l.port);
 }
 
+std::string advertised_https_base(const SiteConfig& site, http::Site which,
+                                  const std::vector<net::BoundListener>& bound) {
+  std::uint16_t port = site.advertised_port;
+  if (port == 0)
+    for (const auto& l : bound)
+      if (l.site == which && l.tls) port = l.port;
+  if (port == 0) return {};
+  return "https://" + site.fqdn + (port == 443 ? std::string() : ":" + std::to_string(port));
+}
+
 fs::path endpoints_file(const fs::path& data_dir) { return data_dir / "parleyd.endpoints.json"; }
 
 void write_endpoints_file(const fs::path& data_dir, const std::vector<net::BoundListener>& listeners) {

@@ -35,6 +35,12 @@ std::vector<DemoUser> seed_demo_users(storage::Store& store, const PasswordConfi
 // A URL local tools can reach a listener at: unspecified addresses become loopback.
 std::string local_url(const net::BoundListener& l);
 
+// "https://fqdn[:port]": how clients reach a site over HTTPS, for the absolute URLs Parley
+// advertises. The port is the site's advertised_port, or its HTTPS listener's real port; ":443"
+// is left out. Empty when the site has no HTTPS listener and no advertised port.
+std::string advertised_https_base(const SiteConfig& site, http::Site which,
+                                  const std::vector<net::BoundListener>& bound);
+
 // <data_dir>/parleyd.endpoints.json, read by `parley` and the tests.
 std::filesystem::path endpoints_file(const std::filesystem::path& data_dir);
 void write_endpoints_file(const std::filesystem::path& data_dir,

@@ -2,14 +2,28 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "http/compression.hpp"
 #include "http/target.hpp"
 
 #include <chrono>
 
 namespace parley::server {
+namespace {
+
+// Bodies smaller than this gain nothing from gzip.
+constexpr std::size_t kMinCompressBytes = 256;
+
+bool compressible(std::string_view content_type) {
+  return content_type.starts_with("application/json") || content_type.starts_with("application/xml") ||
+         content_type.starts_with("text/") || content_type.find("+json") != std::string_view::npos ||
+         content_type.find("+xml") != std::string_view::npos;
+}
+
+}  // namespace
 
 boost::asio::awaitable<http::Response> FrontDoor::operator()(http::Request& req) const {
   const auto started = std::chrono::steady_clock::now();
+  const SiteFacts& site = req.site == http::Site::internal ? internal_ : external_;
   std::string route = "(none)";
   http::Response res;
   try {
@@ -17,20 +31,22 @@ boost::asio::awaitable<http::Response> FrontDoor::operator()(http::Request& req)
     req.segments = std::move(target.segments);
     req.path = std::move(target.path);
     req.query = std::move(target.query);
-    const auto& router = req.site == http::Site::internal ? internal_ : external_;
-    auto match = router.match(req);
-    if (!match.handler) {
-      if (match.status == 405) {
-        route = "(method not allowed)";
-        res = http::error_response(405, "MethodNotAllowed", "MethodNotAllowed",
-                                   req.method + " is not allowed here");
-        res.headers.set("Allow", match.allow);
-      } else {
-        throw NotFound("no resource at " + req.path);
-      }
-    } else {
+    auto match = routers_.select(req.site, req.secure).match(req);
+    if (match.handler) {
       route = match.route;
       res = co_await (*match.handler)(req);
+    } else if (!req.secure && !site.https_base.empty() && (req.method == "GET" || req.method == "HEAD")) {
+      // Plain HTTP carries only what its router holds; everything else moves to HTTPS.
+      route = "(redirect to https)";
+      res = http::Response::empty(301);
+      res.headers.set("Location", site.https_base + req.target);
+    } else if (match.status == 405) {
+      route = "(method not allowed)";
+      res = http::error_response(405, "MethodNotAllowed", "MethodNotAllowed",
+                                 req.method + " is not allowed here");
+      res.headers.set("Allow", match.allow);
+    } else {
+      throw NotFound("no resource at " + req.path);
     }
   } catch (const ApiError& e) {
     res = http::error_response(e.status(), e.code(), e.subcode(), e.what());
@@ -49,6 +65,15 @@ boost::asio::awaitable<http::Response> FrontDoor::operator()(http::Request& req)
   // The seed's rule: nothing in the mobility path is cached.
   if (!res.headers.has("Cache-Control")) res.headers.set("Cache-Control", "no-cache");
   res.headers.set("X-Content-Type-Options", "nosniff");
+  res.headers.set("X-MS-Server-Fqdn", site.fqdn);
+  if (res.body.size() >= kMinCompressBytes && !res.headers.has("Content-Encoding") &&
+      compressible(res.headers.get("Content-Type"))) {
+    res.headers.set("Vary", "Accept-Encoding");
+    if (http::accepts_gzip(req.headers.get("Accept-Encoding"))) {
+      res.body = http::gzip_compress(res.body);
+      res.headers.set("Content-Encoding", "gzip");
+    }
+  }
   const auto elapsed = std::chrono::steady_clock::now() - started;
   metrics_.request_done(req.site, route, res.status, elapsed);
   logger("http")->debug("{} {} {} -> {} ({:.2f} ms)", http::to_string(req.site), req.method,

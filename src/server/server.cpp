@@ -17,6 +17,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -108,12 +109,8 @@ int run_server(const Config& cfg, std::ostream& out) {
     const unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
     runtime::BlockingPool pool(std::max(2u, threads), &metrics);
 
-    http::Router internal;
-    http::Router external;
-    admin::register_ops_routes(internal, *store, pool, metrics);
-    admin::register_admin_routes(internal, {store.get(), &pool, cfg.passwords, credential_sha256});
-
-    FrontDoor front(internal, external, metrics);
+    http::SiteRouters routers;
+    std::optional<FrontDoor> front;  // built once the listeners are bound and URLs are known
     boost::asio::io_context ioc(static_cast<int>(threads));
     net::ServerHooks hooks;
     hooks.connection_delta = [&metrics](http::Site s, int d) { metrics.connection_delta(s, d); };
@@ -121,9 +118,17 @@ int run_server(const Config& cfg, std::ostream& out) {
       metrics.request_done(s, "(transport)", status, {});
     };
     net::HttpServer server(
-        ioc, tls, cfg.limits,
-        [&front](http::Request& req) { return front(req); }, hooks);
+        ioc, tls, cfg.limits, [&front](http::Request& req) { return (*front)(req); }, hooks);
+    // No request is dispatched before ioc runs, so routes and URLs can be completed after binding.
     const auto bound = server.start(listener_specs(cfg));
+    const SiteFacts internal_facts{cfg.internal_site.fqdn,
+                                   advertised_https_base(cfg.internal_site, http::Site::internal, bound)};
+    const SiteFacts external_facts{cfg.external_site.fqdn,
+                                   advertised_https_base(cfg.external_site, http::Site::external, bound)};
+
+    admin::register_ops_routes(routers.internal, *store, pool, metrics);
+    admin::register_admin_routes(routers.internal, {store.get(), &pool, cfg.passwords, credential_sha256});
+    front.emplace(routers, metrics, internal_facts, external_facts);
     write_endpoints_file(data_dir, bound);
 
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);

@@ -58,6 +58,37 @@ struct ListQuery {
 
 enum class ImportOutcome { created, updated, unchanged };
 
+// A bearer token issued by the web-ticket service. Only its SHA-256 is ever stored.
+struct TokenRecord {
+  std::string token_sha256;  // lower-case hex
+  std::string sip_uri;       // whose token
+  std::int64_t issued_at_ms = 0;
+  std::int64_t expires_at_ms = 0;
+  std::string client_address;
+  std::string user_agent;  // at most 512 bytes are kept
+  std::string site;        // "internal" | "external"
+  std::string grant_type;  // "password", ...
+};
+
+// One sign-in attempt, successful or not: the audit trail behind `parley signin-log`.
+struct SigninRecord {
+  std::int64_t id = 0;  // assigned by the store, increasing
+  std::int64_t at_ms = 0;
+  std::string username;    // as submitted, at most 256 bytes
+  std::string sip_uri;     // the account it resolved to; empty when none
+  std::string outcome;     // "success", "invalid_grant", "throttled", "invalid_request", ...
+  std::string client_address;
+  std::string site;
+  std::string user_agent;  // at most 512 bytes
+  std::string grant_type;
+};
+
+struct SigninQuery {
+  std::string sip_uri;        // only this account's attempts; empty: everyone's
+  std::int64_t before_id = 0; // page: entries with a smaller id; 0: from the newest
+  std::size_t limit = 100;    // newest first
+};
+
 class Store {
 public:
   virtual ~Store() = default;
@@ -87,6 +118,20 @@ public:
     std::string password_hash;
   };
   virtual std::vector<ImportOutcome> import_users(const std::vector<ImportRow>& rows) = 0;
+
+  // Tokens. Removing a user removes her tokens too.
+  virtual void insert_token(const TokenRecord& token) = 0;
+  virtual std::optional<TokenRecord> find_token(std::string_view token_sha256) = 0;
+  virtual std::vector<TokenRecord> list_tokens(std::string_view sip_uri) = 0;
+  // Deletes every token of the user; returns how many there were.
+  virtual std::size_t revoke_user_tokens(std::string_view sip_uri) = 0;
+  virtual bool revoke_token(std::string_view token_sha256) = 0;
+  // Deletes tokens that expired before `now_ms`; returns how many.
+  virtual std::size_t purge_expired_tokens(std::int64_t now_ms) = 0;
+
+  // The sign-in audit trail: append-only, listed newest first.
+  virtual std::int64_t append_signin(const SigninRecord& record) = 0;
+  virtual std::vector<SigninRecord> list_signins(const SigninQuery& q) = 0;
 
   // Small named values the server keeps for itself (admin credential hash, CA serial, ...).
   virtual std::optional<std::string> get_setting(std::string_view key) = 0;

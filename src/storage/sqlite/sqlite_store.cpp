@@ -18,6 +18,9 @@
 #include "common/time.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/input.hpp"
+#include "storage/sqlite/signins.hpp"
+#include "storage/sqlite/tokens.hpp"
 
 namespace parley::storage {
 namespace {
@@ -26,8 +29,11 @@ using sqlite::Connection;
 using sqlite::SqliteError;
 using sqlite::Statement;
 using sqlite::Transaction;
+using sqlite::check_size;
+using sqlite::lower_ascii;
+using sqlite::uri_for_lookup;
+using sqlite::uri_for_write;
 
-constexpr std::size_t kMaxSipUriBytes = 1024;
 constexpr std::size_t kMaxFieldBytes = 4096;
 constexpr std::size_t kMaxPasswordHashBytes = 512;
 constexpr std::size_t kMaxSettingKeyBytes = 256;
@@ -87,34 +93,6 @@ constexpr char kCountTables[] =
     "ESCAPE '\\'";
 
 // ---- Input checks ----
-
-// SIP URIs compare case-insensitively. Only ASCII letters fold: the domain part is ASCII (IDNA)
-// and the user part of a SIP URI is, in practice, too.
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-void check_size(std::string_view value, std::size_t max, std::string_view what) {
-  if (value.size() > max)
-    throw ParameterValidationFailure(
-        fmt::format("{} is {} bytes long; at most {} are allowed", what, value.size(), max));
-}
-
-// The stored form of a SIP URI that is about to be written.
-std::string uri_for_write(std::string_view sip_uri) {
-  if (sip_uri.empty()) throw ParameterValidationFailure("the SIP URI is empty");
-  check_size(sip_uri, kMaxSipUriBytes, "the SIP URI");
-  return lower_ascii(sip_uri);
-}
-
-// The stored form of a SIP URI to look up; nullopt when no stored user can have it.
-std::optional<std::string> uri_for_lookup(std::string_view sip_uri) {
-  if (sip_uri.empty() || sip_uri.size() > kMaxSipUriBytes) return std::nullopt;
-  return lower_ascii(sip_uri);
-}
 
 void check_profile(const UserProfile& p) {
   check_size(p.display_name, kMaxFieldBytes, "displayName");
@@ -349,6 +327,8 @@ public:
     const auto uri = uri_for_lookup(sip_uri);
     if (!uri) return false;
     std::lock_guard lock(mutex_);
+    // Her tokens go in the same statement, through ON DELETE CASCADE (configure() turns foreign
+    // keys on for this connection).
     db_.prepare(kDeleteUser).bind_text(1, *uri).run();
     return db_.changes() > 0;
   }
@@ -435,6 +415,46 @@ public:
     db_.prepare(kPutSetting).bind_text(1, key).bind_text(2, value).run();
   }
 
+  void insert_token(const TokenRecord& token) override {
+    std::lock_guard lock(mutex_);
+    sqlite::insert_token(db_, token);
+  }
+
+  std::optional<TokenRecord> find_token(std::string_view token_sha256) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::find_token(db_, token_sha256);
+  }
+
+  std::vector<TokenRecord> list_tokens(std::string_view sip_uri) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::list_tokens(db_, sip_uri);
+  }
+
+  std::size_t revoke_user_tokens(std::string_view sip_uri) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::revoke_user_tokens(db_, sip_uri);
+  }
+
+  bool revoke_token(std::string_view token_sha256) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::revoke_token(db_, token_sha256);
+  }
+
+  std::size_t purge_expired_tokens(std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::purge_expired_tokens(db_, now);
+  }
+
+  std::int64_t append_signin(const SigninRecord& record) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::append_signin(db_, record);
+  }
+
+  std::vector<SigninRecord> list_signins(const SigninQuery& q) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::list_signins(db_, q);
+  }
+
   int schema_version() override {
     std::lock_guard lock(mutex_);
     return version_;
@@ -455,7 +475,6 @@ private:
     try {
       Statement st = db_.prepare(kInsertUser);
       st.bind_text(1, uri)
-          .bind_text(1, uri)
           .bind_text(2, p.display_name)
           .bind_text(3, p.email)
           .bind_text(4, p.title)
@@ -487,8 +506,12 @@ private:
     return u;
   }
 
+  // Callers hold a transaction: disabling a user and killing her tokens happen together, so no
+  // request can still authenticate as her once the change is visible (DESIGN.md §3). This covers
+  // every way of disabling, including the CLI writing to the file while parleyd runs.
   void update_locked(User& user, const UserProfile& p, bool enabled) {
     const std::int64_t updated = next_update_time(user.updated_at_ms);
+    if (user.enabled && !enabled) sqlite::revoke_tokens_of_user_id(db_, user.id);
     db_.prepare(kUpdateUser)
         .bind_text(1, p.display_name)
         .bind_text(2, p.email)

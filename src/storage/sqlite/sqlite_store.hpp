@@ -18,7 +18,11 @@ namespace parley::storage {
 //
 // Input limits (ParameterValidationFailure when exceeded on a write; lookups of an over-long SIP
 // URI simply find nothing): SIP URI 1..1024 bytes, profile fields 4096 bytes, password hash 512
-// bytes, setting key 1..256 bytes, setting value 1 MiB, 10000 rows per import.
+// bytes, setting key 1..256 bytes, setting value 1 MiB, 10000 rows per import. Token and sign-in
+// limits are in sqlite/tokens.hpp and sqlite/signins.hpp; the sign-in log keeps the newest
+// million attempts and drops older ones.
+//
+// Disabling a user (update_user, import_users) deletes her tokens in the same transaction.
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& db_file);
 
 }  // namespace parley::storage

@@ -334,6 +334,63 @@ TEST_F(ConfigFile, MissingFileIsAConfigError) {
   EXPECT_THROW(load_config(dir_), ConfigError);
 }
 
+TEST(DiscoveryConfig, DefaultsAndEveryKey) {
+  const Config d = parse_config("");
+  EXPECT_EQ(d.discovery.exposed_web_url, ExposedWebUrl::external);
+  EXPECT_FALSE(d.discovery.http_discovery);
+  EXPECT_TRUE(d.discovery.cross_domain_origins.empty());
+  EXPECT_TRUE(d.discovery.other_pools.empty());
+  EXPECT_EQ(d.webticket.token_lifetime_seconds, 28800u);
+  EXPECT_EQ(d.webticket.throttle.account_failures, 5u);
+  EXPECT_EQ(d.internal_site.advertised_port, 0);
+
+  const Config c = parse_config(R"(
+[sites.external]
+advertised_port = 443
+[discovery]
+exposed_web_url = "internal"
+http_discovery = true
+cross_domain_origins = ["https://App.Example.org/", "http://localhost:3000"]
+[[discovery.pools]]
+name = "emea"
+internal_fqdn = "pool-emea.corp.example.org"
+external_fqdn = "EMEA.example.org"
+sites = ["emea", "africa"]
+[webticket]
+token_lifetime_seconds = 120
+[webticket.throttle]
+account_failures = 3
+address_failures = 10
+base_delay_seconds = 2
+max_delay_seconds = 60
+)");
+  EXPECT_EQ(c.external_site.advertised_port, 443);
+  EXPECT_EQ(c.discovery.exposed_web_url, ExposedWebUrl::internal);
+  EXPECT_TRUE(c.discovery.http_discovery);
+  ASSERT_EQ(c.discovery.cross_domain_origins.size(), 2u);
+  EXPECT_EQ(c.discovery.cross_domain_origins[0], "https://app.example.org");
+  ASSERT_EQ(c.discovery.other_pools.size(), 1u);
+  EXPECT_EQ(c.discovery.other_pools[0].external_fqdn, "emea.example.org");
+  EXPECT_EQ(c.discovery.other_pools[0].sites.size(), 2u);
+  EXPECT_EQ(c.webticket.token_lifetime_seconds, 120u);
+  EXPECT_EQ(c.webticket.throttle.max_delay_seconds, 60u);
+}
+
+TEST(DiscoveryConfig, BadValuesNameTheKey) {
+  expect_error("[discovery]\nexposed_web_url = \"Both\"\n", {"discovery.exposed_web_url", "Internal|External"});
+  expect_error("[discovery]\ncross_domain_origins = [\"app.example.org\"]\n",
+               {"discovery.cross_domain_origins[0]"});
+  expect_error("[discovery]\ncross_domain_origins = [\"https://a.org/path\"]\n",
+               {"discovery.cross_domain_origins[0]"});
+  expect_error("[[discovery.pools]]\nname = \"x\"\ninternal_fqdn = \"a.org\"\n", {"discovery.pools[0]"});
+  expect_error("[[discovery.pools]]\nname = \"x\"\ninternal_fqdn = \"a.org\"\nexternal_fqdn = \"b.org\"\ncolour = 1\n",
+               {"discovery.pools[0].colour"});
+  expect_error("[webticket]\ntoken_lifetime_seconds = 10\n", {"webticket.token_lifetime_seconds", "60..604800"});
+  expect_error("[webticket.throttle]\nbase_delay_seconds = 10\nmax_delay_seconds = 5\n",
+               {"webticket.throttle.max_delay_seconds"});
+  expect_error("[sites.external]\nadvertised_port = 70000\n", {"sites.external.advertised_port"});
+}
+
 TEST(ShippedConfig, ReferenceConfigListsTheDefaults) {
   expect_defaults(load_config(fs::path(PARLEY_DEPLOY_DIR) / "parleyd.toml"), false);
 }
@@ -350,7 +407,11 @@ TEST(ShippedConfig, ReferenceConfigMentionsEveryKey) {
         "[sites.external]", "https =", "http =", "fqdn =", "[tls]", "certificate =", "key =",
         "chain =", "[limits]", "header_bytes =", "body_bytes =", "read_timeout_seconds =",
         "idle_timeout_seconds =", "shutdown_grace_seconds =", "max_connections =",
-        "[passwords]", "opslimit =", "memlimit ="})
+        "[passwords]", "opslimit =", "memlimit =", "advertised_port =", "[discovery]",
+        "exposed_web_url =", "http_discovery =", "cross_domain_origins =", "[[discovery.pools]]",
+        "internal_fqdn =", "external_fqdn =", "sites =", "[webticket]",
+        "token_lifetime_seconds =", "[webticket.throttle]", "account_failures =",
+        "address_failures =", "base_delay_seconds =", "max_delay_seconds ="})
     EXPECT_NE(text.find(key), std::string::npos) << key;
 }
 
