@@ -127,7 +127,8 @@ int run_server(const Config& cfg, std::ostream& out) {
                                    advertised_https_base(cfg.external_site, http::Site::external, bound)};
 
     admin::register_ops_routes(routers.internal, *store, pool, metrics);
-    admin::register_admin_routes(routers.internal, {store.get(), &pool, cfg.passwords, credential_sha256});
+    admin::register_admin_routes(routers.internal,
+                                 {store.get(), &pool, cfg.passwords, credential_sha256, {}});
     front.emplace(routers, metrics, internal_facts, external_facts);
     write_endpoints_file(data_dir, bound);
 

@@ -16,8 +16,8 @@ TEST(DefaultPorts, StartsWithNoConfigAndBothSitesAnswer) {
   EXPECT_EQ(server.external_https, "https://127.0.0.1:4443");
   EXPECT_EQ(server.external_http, "http://127.0.0.1:8080");
   EXPECT_EQ(http_request("GET", server.internal_https + "/health", server.ca_file()).status, 200);
-  EXPECT_EQ(http_request("GET", server.external_https + "/", server.ca_file()).status, 404);
-  EXPECT_EQ(http_request("GET", server.external_http + "/", server.ca_file()).status, 404);
+  EXPECT_EQ(http_request("GET", server.external_https + "/health", server.ca_file()).status, 404);
+  EXPECT_EQ(http_request("GET", server.external_http + "/health", server.ca_file()).status, 301);
   // The operator is told where everything is.
   const auto out = server.output();
   EXPECT_NE(out.find("internal site:  https://127.0.0.1:5443"), std::string::npos) << out;

@@ -38,21 +38,34 @@ TEST_F(Server, BothSitesAnswerOverVerifiedTls) {
   auto health = get(server.internal_https + "/health");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(json_of(health).at("store").as_string(), "ok");
-  // The external site answers too (nothing is routed there yet but its error is well formed).
+  // The external site answers too, in the UCWA error shape for a path it does not have.
   expect_ucwa_error(get(server.external_https + "/nothing-here"), 404, "NotFound");
-  expect_ucwa_error(get(server.external_http + "/nothing-here"), 404, "NotFound");
+  // Its plain-HTTP listener sends everything it does not serve itself to HTTPS.
+  auto plain = get(server.external_http + "/nothing-here?x=1");
+  EXPECT_EQ(plain.status, 301);
+  EXPECT_EQ(plain.header("Location"),
+            "https://localhost:" + std::to_string(server.port_of(server.external_https)) + "/nothing-here?x=1");
 }
 
 TEST_F(Server, AdminSurfacesDoNotExistOnTheExternalSite) {
   const auto credential = server.admin_credential();
   EXPECT_EQ(get(server.internal_https + "/admin/v1/users", credential).status, 200);
-  for (const auto& base : {server.external_https, server.external_http}) {
-    expect_ucwa_error(get(base + "/admin/v1/users", credential), 404, "NotFound");
-    expect_ucwa_error(get(base + "/health"), 404, "NotFound");
-    expect_ucwa_error(get(base + "/metrics"), 404, "NotFound");
-    // Not reachable by case games, doubled slashes or encoded dots either.
-    expect_ucwa_error(get(base + "/ADMIN/v1/users", credential), 404, "NotFound");
-    expect_ucwa_error(get(base + "//admin//v1/users", credential), 404, "NotFound");
+  const auto& base = server.external_https;
+  expect_ucwa_error(get(base + "/admin/v1/users", credential), 404, "NotFound");
+  expect_ucwa_error(get(base + "/health"), 404, "NotFound");
+  expect_ucwa_error(get(base + "/metrics"), 404, "NotFound");
+  // Not reachable by case games, doubled slashes or encoded dots either.
+  expect_ucwa_error(get(base + "/ADMIN/v1/users", credential), 404, "NotFound");
+  expect_ucwa_error(get(base + "//admin//v1/users", credential), 404, "NotFound");
+  // The external plain-HTTP listener only ever points back to the external HTTPS site.
+  for (const char* path : {"/admin/v1/users", "/health", "/metrics"}) {
+    auto r = get(server.external_http + path, credential);
+    EXPECT_EQ(r.status, 301) << path;
+    EXPECT_EQ(r.header("Location").rfind("https://localhost:" +
+                                          std::to_string(server.port_of(server.external_https)) + "/", 0),
+              0u) << r.header("Location");
+    auto other = http_request("POST", server.external_http + path, server.ca_file(), "{}", credential);
+    expect_ucwa_error(other, 404, "NotFound");
   }
 }
 
@@ -119,15 +132,32 @@ TEST_F(Server, MalformedRequestsAre400) {
 TEST_F(Server, KeepAliveServesSeveralRequestsOnOneConnection) {
   auto raw = raw_exchange(server.port_of(server.external_http),
                           "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-  const auto first = raw.find("HTTP/1.1 404");
+  const auto first = raw.find("HTTP/1.1 301");
   ASSERT_NE(first, std::string::npos) << raw;
-  EXPECT_NE(raw.find("HTTP/1.1 404", first + 1), std::string::npos) << raw;
+  EXPECT_NE(raw.find("HTTP/1.1 301", first + 1), std::string::npos) << raw;
 }
 
 TEST_F(Server, AnswersAreNotCachedAndNotSniffed) {
   auto r = get(server.internal_https + "/health");
   EXPECT_EQ(r.header("Cache-Control"), "no-cache");
   EXPECT_EQ(r.header("X-Content-Type-Options"), "nosniff");
+}
+
+TEST_F(Server, EveryAnswerNamesTheServerAndLargeOnesAreGzipped) {
+  auto plain = get(server.internal_https + "/metrics");
+  EXPECT_EQ(plain.header("X-MS-Server-Fqdn"), "localhost");
+  EXPECT_EQ(plain.header("Content-Encoding"), "");
+  EXPECT_EQ(plain.header("Vary"), "Accept-Encoding");
+  auto zipped = http_request("GET", server.internal_https + "/metrics", server.ca_file(), "", "",
+                             {"Accept-Encoding: gzip"});
+  EXPECT_EQ(zipped.header("Content-Encoding"), "gzip");
+  ASSERT_GE(zipped.body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(zipped.body[0]), 0x1f);  // gzip magic
+  EXPECT_EQ(static_cast<unsigned char>(zipped.body[1]), 0x8b);
+  EXPECT_LT(zipped.body.size(), plain.body.size());
+  auto refused = http_request("GET", server.internal_https + "/metrics", server.ca_file(), "", "",
+                              {"Accept-Encoding: gzip;q=0, *"});
+  EXPECT_EQ(refused.header("Content-Encoding"), "");
 }
 
 TEST_F(Server, MetricsCountRequestsBySiteRouteAndStatus) {

@@ -1,5 +1,7 @@
-// Fuzz target: the request-target parser and query-string decoding (src/http/target.hpp).
+// Fuzz target: the request-target parser and query-string decoding (src/http/target.hpp), and
+// the Accept-Encoding parser (src/http/compression.hpp).
 #include "common/error.hpp"
+#include "http/compression.hpp"
 #include "http/target.hpp"
 
 #include <cstddef>
@@ -8,6 +10,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  parley::http::accepts_gzip(text);
   try {
     auto t = parley::http::parse_target(text);
     // What the router will see must be free of the things the parser promises to refuse.
