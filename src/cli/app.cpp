@@ -116,6 +116,7 @@ int run_cli(int argc, const char* const* argv, std::istream& in, std::ostream& o
   app.require_subcommand(1);
   add_global_options(app, ctx.options);
   add_user_commands(app, ctx);
+  add_auth_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
