@@ -27,7 +27,9 @@ std::int64_t Throttle::blocked_until_ms(const Counter& c, unsigned threshold) co
 }
 
 void Throttle::expire(Table& t, std::int64_t now) {
-  const std::int64_t quiet_ms = std::int64_t{config_.max_delay_seconds} * 1000;
+  // Twice the longest back-off: a client that waits out a capped window and fails again must
+  // still find its count there, or every max_delay_seconds it would get a fresh set of attempts.
+  const std::int64_t quiet_ms = std::int64_t{config_.max_delay_seconds} * 2000;
   while (!t.by_age.empty()) {
     auto it = t.counters.find(t.by_age.front());
     if (now - it->second.last_failure_ms < quiet_ms) break;

@@ -4,7 +4,7 @@
 // failures of one account (or `address_failures` from one address), every further attempt
 // within the back-off window — base_delay_seconds after that many failures, doubled with each
 // further failure, capped at max_delay_seconds — is refused without looking at the password.
-// A counter forgets itself after max_delay_seconds without failures. Attempts refused by the
+// A counter forgets itself after 2 × max_delay_seconds without failures. Attempts refused by the
 // throttle do not count as failures (the window is not pushed out by an attacker who keeps
 // knocking). Thread-safe; no I/O; time comes from the injected clock.
 

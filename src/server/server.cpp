@@ -2,8 +2,12 @@
 
 #include "admin/admin_api.hpp"
 #include "admin/ops_routes.hpp"
+#include "admin/signin_admin.hpp"
+#include "auth/token_service.hpp"
+#include "auth/webticket.hpp"
 #include "common/crypto.hpp"
 #include "common/log.hpp"
+#include "discovery/routes.hpp"
 #include "net/http_server.hpp"
 #include "net/tls_context.hpp"
 #include "pki/dev_ca.hpp"
@@ -126,9 +130,16 @@ int run_server(const Config& cfg, std::ostream& out) {
     const SiteFacts external_facts{cfg.external_site.fqdn,
                                    advertised_https_base(cfg.external_site, http::Site::external, bound)};
 
+    auth::TokenService tokens(*store, pool, cfg.webticket);
+    const admin::AdminContext admin_ctx{
+        store.get(), &pool, cfg.passwords, credential_sha256,
+        [&tokens](const std::string& sip) { tokens.revoke_user_blocking(sip); }};
     admin::register_ops_routes(routers.internal, *store, pool, metrics);
-    admin::register_admin_routes(routers.internal,
-                                 {store.get(), &pool, cfg.passwords, credential_sha256, {}});
+    admin::register_admin_routes(routers.internal, admin_ctx);
+    admin::register_signin_admin_routes(routers.internal, admin_ctx, &tokens);
+    auth::register_webticket_routes(routers, {store.get(), &pool, &tokens, cfg, {}});
+    discovery::register_routes(routers, {&cfg, internal_facts.https_base, external_facts.https_base,
+                                         &tokens, store.get(), &pool});
     front.emplace(routers, metrics, internal_facts, external_facts);
     write_endpoints_file(data_dir, bound);
 

@@ -1,0 +1,155 @@
+#pragma once
+// An in-memory Store for the auth tests: users, password hashes, tokens and sign-ins in maps,
+// with counters that let a test see how often the token table was asked (the cache's point).
+// Thread-safe, since the code under test calls it from the blocking pool.
+
+#include "common/error.hpp"
+#include "storage/store.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+namespace parley::auth::testing {
+
+class FakeStore : public storage::Store {
+public:
+  std::atomic<int> find_token_calls{0};
+  std::atomic<bool> fail_signins{false};
+
+  void ping() override {}
+
+  std::optional<storage::User> find_user(std::string_view sip) override {
+    std::lock_guard lock(mutex_);
+    auto it = users_.find(std::string(sip));
+    if (it == users_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<storage::User> list_users(const storage::ListQuery&) override { return {}; }
+  std::size_t count_users() override {
+    std::lock_guard lock(mutex_);
+    return users_.size();
+  }
+  storage::User create_user(std::string_view sip, const storage::UserProfile& profile, bool enabled,
+                            std::string_view hash) override {
+    std::lock_guard lock(mutex_);
+    storage::User u;
+    u.id = static_cast<std::int64_t>(users_.size()) + 1;
+    u.sip_uri = std::string(sip);
+    u.profile = profile;
+    u.enabled = enabled;
+    u.has_password = !hash.empty();
+    users_[u.sip_uri] = u;
+    hashes_[u.sip_uri] = std::string(hash);
+    return u;
+  }
+  std::optional<storage::User> update_user(std::string_view sip, const storage::UserPatch& patch) override {
+    std::lock_guard lock(mutex_);
+    auto it = users_.find(std::string(sip));
+    if (it == users_.end()) return std::nullopt;
+    if (patch.enabled) it->second.enabled = *patch.enabled;
+    return it->second;
+  }
+  bool remove_user(std::string_view sip) override {
+    std::lock_guard lock(mutex_);
+    std::erase_if(tokens_, [&](const auto& t) { return t.second.sip_uri == sip; });
+    hashes_.erase(std::string(sip));
+    return users_.erase(std::string(sip)) > 0;
+  }
+  bool set_password_hash(std::string_view sip, std::string_view hash) override {
+    std::lock_guard lock(mutex_);
+    auto it = users_.find(std::string(sip));
+    if (it == users_.end()) return false;
+    it->second.has_password = !hash.empty();
+    hashes_[std::string(sip)] = std::string(hash);
+    ++password_updates_;
+    return true;
+  }
+  std::optional<std::string> password_hash(std::string_view sip) override {
+    std::lock_guard lock(mutex_);
+    auto it = hashes_.find(std::string(sip));
+    if (it == hashes_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<storage::ImportOutcome> import_users(const std::vector<ImportRow>&) override { return {}; }
+
+  void insert_token(const storage::TokenRecord& t) override {
+    std::lock_guard lock(mutex_);
+    if (!users_.count(t.sip_uri)) throw std::runtime_error("token for an unknown user");
+    tokens_[t.token_sha256] = t;
+  }
+  std::optional<storage::TokenRecord> find_token(std::string_view sha) override {
+    ++find_token_calls;
+    std::lock_guard lock(mutex_);
+    auto it = tokens_.find(std::string(sha));
+    if (it == tokens_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<storage::TokenRecord> list_tokens(std::string_view sip) override {
+    std::lock_guard lock(mutex_);
+    std::vector<storage::TokenRecord> out;
+    for (const auto& [k, t] : tokens_)
+      if (t.sip_uri == sip) out.push_back(t);
+    return out;
+  }
+  std::size_t revoke_user_tokens(std::string_view sip) override {
+    std::lock_guard lock(mutex_);
+    return std::erase_if(tokens_, [&](const auto& t) { return t.second.sip_uri == sip; });
+  }
+  bool revoke_token(std::string_view sha) override {
+    std::lock_guard lock(mutex_);
+    return tokens_.erase(std::string(sha)) > 0;
+  }
+  std::size_t purge_expired_tokens(std::int64_t now_ms) override {
+    std::lock_guard lock(mutex_);
+    ++purges_;
+    return std::erase_if(tokens_, [&](const auto& t) { return t.second.expires_at_ms < now_ms; });
+  }
+
+  std::int64_t append_signin(const storage::SigninRecord& r) override {
+    if (fail_signins) throw StoreError("fake store failure");
+    std::lock_guard lock(mutex_);
+    signins_.push_back(r);
+    signins_.back().id = static_cast<std::int64_t>(signins_.size());
+    return signins_.back().id;
+  }
+  std::vector<storage::SigninRecord> list_signins(const storage::SigninQuery&) override {
+    std::lock_guard lock(mutex_);
+    return {signins_.rbegin(), signins_.rend()};
+  }
+
+  std::optional<std::string> get_setting(std::string_view) override { return std::nullopt; }
+  void put_setting(std::string_view, std::string_view) override {}
+  int schema_version() override { return 2; }
+
+  // Test helpers.
+  std::size_t token_count() {
+    std::lock_guard lock(mutex_);
+    return tokens_.size();
+  }
+  std::vector<storage::SigninRecord> signins() {
+    std::lock_guard lock(mutex_);
+    return signins_;
+  }
+  int purges() {
+    std::lock_guard lock(mutex_);
+    return purges_;
+  }
+  int password_updates() {
+    std::lock_guard lock(mutex_);
+    return password_updates_;
+  }
+
+private:
+  std::mutex mutex_;
+  std::map<std::string, storage::User> users_;
+  std::map<std::string, std::string> hashes_;
+  std::map<std::string, storage::TokenRecord> tokens_;
+  std::vector<storage::SigninRecord> signins_;
+  int purges_ = 0;
+  int password_updates_ = 0;
+};
+
+}  // namespace parley::auth::testing
