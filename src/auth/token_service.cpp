@@ -225,6 +225,10 @@ http::Response challenge_response(std::string_view webticket_url, std::string_vi
   std::string_view host = webticket_url;
   if (const auto scheme = host.find("://"); scheme != std::string_view::npos) host.remove_prefix(scheme + 3);
   host = host.substr(0, host.find('/'));
+  // The issuer realm is a host name: drop a port (and keep an IPv6 literal's brackets whole).
+  if (const auto colon = host.rfind(':'); colon != std::string_view::npos &&
+                                          host.find(']', colon) == std::string_view::npos)
+    host = host.substr(0, colon);
   res.headers.add("WWW-Authenticate", "Bearer trusted_issuers=\"00000002-0000-0ff1-ce00-000000000000@" +
                                           std::string(host) +
                                           "\", client_id=\"00000004-0000-0ff1-ce00-000000000000\"");

@@ -208,6 +208,10 @@ TEST(ChallengeResponse, CarriesBothChallenges) {
             "MsRtcOAuth href=\"https://web.example.org/WebTicket/oauthtoken\","
             "grant_type=\"urn:microsoft.rtc:windows,urn:microsoft.rtc:anonmeeting,password\"");
   EXPECT_NE(res.body.find("sign in first"), std::string::npos);
+  // The issuer realm is the host alone, without the port of a non-standard listener.
+  const auto ported = challenge_response("https://localhost:4443/WebTicket/oauthtoken", "x");
+  EXPECT_NE(ported.headers.get("WWW-Authenticate").find("@localhost\""), std::string::npos)
+      << ported.headers.get("WWW-Authenticate");
 }
 
 }  // namespace
