@@ -6,6 +6,7 @@ set -euo pipefail
 seconds=${1:-8}
 rounds=${2:-3}
 work=$(mktemp -d)
+chmod 755 "$work"  # nginx workers run as an unprivileged user and must reach www/
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT

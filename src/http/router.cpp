@@ -49,6 +49,7 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
 }
 
 bool Router::matches(const Route& r, const std::vector<std::string>& segs,
+                     const std::vector<std::string>& lowered,
                      std::map<std::string, std::string>* params) {
   std::size_t i = 0;
   for (const auto& s : r.segments) {
@@ -66,7 +67,7 @@ bool Router::matches(const Route& r, const std::vector<std::string>& segs,
     if (i >= segs.size()) return false;
     if (s.param) {
       if (params) (*params)[s.text] = segs[i];
-    } else if (lower(segs[i]) != s.text) {
+    } else if (lowered[i] != s.text) {
       return false;
     }
     ++i;
@@ -78,11 +79,14 @@ Router::Match Router::match(Request& req) const {
   Match m;
   const std::string_view method = req.method == "HEAD" ? std::string_view("GET") : req.method;
   std::vector<std::string> allowed;
+  std::vector<std::string> lowered;
+  lowered.reserve(req.segments.size());
+  for (const auto& seg : req.segments) lowered.push_back(lower(seg));
   for (const auto& r : routes_) {
-    if (!matches(r, req.segments, nullptr)) continue;
+    if (!matches(r, req.segments, lowered, nullptr)) continue;
     if (r.method == method) {
       std::map<std::string, std::string> params;
-      matches(r, req.segments, &params);
+      matches(r, req.segments, lowered, &params);
       req.params = std::move(params);
       m.handler = &r.handler;
       m.route = r.pattern;

@@ -44,7 +44,9 @@ private:
     std::vector<Segment> segments;
     Handler handler;
   };
+  // `segs` as received (for parameters) and `lowered` (for literals), computed once per request.
   static bool matches(const Route& r, const std::vector<std::string>& segs,
+                      const std::vector<std::string>& lowered,
                       std::map<std::string, std::string>* params);
   std::vector<Route> routes_;
 };

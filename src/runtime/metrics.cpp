@@ -50,8 +50,12 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
 void Metrics::request_done(http::Site site, const std::string& route, int status,
                            std::chrono::steady_clock::duration elapsed) {
   {
+    const auto key = std::make_tuple(http::to_string(site), std::string_view(route), status);
     std::lock_guard lock(mutex_);
-    ++requests_[{std::string(http::to_string(site)), route, status}];
+    if (auto it = requests_.find(key); it != requests_.end())
+      ++it->second;
+    else
+      requests_.emplace(std::make_tuple(std::string(http::to_string(site)), route, status), 1);
   }
   (site == http::Site::internal ? latency_internal_ : latency_external_).observe(seconds(elapsed));
 }

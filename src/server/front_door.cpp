@@ -76,7 +76,8 @@ boost::asio::awaitable<http::Response> FrontDoor::operator()(http::Request& req)
   }
   const auto elapsed = std::chrono::steady_clock::now() - started;
   metrics_.request_done(req.site, route, res.status, elapsed);
-  logger("http")->debug("{} {} {} -> {} ({:.2f} ms)", http::to_string(req.site), req.method,
+  static const auto access_log = logger("http");  // looked up once, not per request
+  access_log->debug("{} {} {} -> {} ({:.2f} ms)", http::to_string(req.site), req.method,
                         route, res.status,
                         std::chrono::duration<double, std::milli>(elapsed).count());
   co_return res;
