@@ -1,4 +1,5 @@
 #include "admin/json_body.hpp"
+#include "common/text.hpp"
 
 #include "common/error.hpp"
 
@@ -11,12 +12,6 @@
 namespace parley::admin {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
 
 // Counts code points and checks that the text is well-formed UTF-8 (no overlongs, surrogates).
 std::optional<std::size_t> utf8_length(std::string_view s) {

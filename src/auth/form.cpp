@@ -1,5 +1,7 @@
 #include "auth/form.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -8,20 +10,6 @@ namespace {
 
 constexpr std::string_view kFormType = "application/x-www-form-urlencoded";
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -110,17 +98,17 @@ bool is_valid_utf8(std::string_view s) {
 
 bool is_form_content_type(std::string_view content_type) {
   const auto semi = content_type.find(';');
-  if (!iequals(trim_ows(content_type.substr(0, semi)), kFormType)) return false;
+  if (!iequals(trim(content_type.substr(0, semi)), kFormType)) return false;
   if (semi == std::string_view::npos) return true;
   std::string_view params = content_type.substr(semi + 1);
   while (true) {
     const auto next = params.find(';');
-    const std::string_view param = trim_ows(params.substr(0, next));
+    const std::string_view param = trim(params.substr(0, next));
     if (!param.empty()) {
       const auto eq = param.find('=');
-      if (eq == std::string_view::npos || !iequals(trim_ows(param.substr(0, eq)), "charset"))
+      if (eq == std::string_view::npos || !iequals(trim(param.substr(0, eq)), "charset"))
         return false;
-      std::string_view value = trim_ows(param.substr(eq + 1));
+      std::string_view value = trim(param.substr(eq + 1));
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
         value = value.substr(1, value.size() - 2);
       if (!iequals(value, "utf-8") && !iequals(value, "utf8")) return false;

@@ -1,4 +1,5 @@
 #include "auth/token_service.hpp"
+#include "common/text.hpp"
 
 #include "common/crypto.hpp"
 #include "common/log.hpp"
@@ -37,21 +38,7 @@ bool plausible_token(std::string_view token) {
   return true;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
-// Header text kept for the administrator: printable ASCII only, so that nothing a client sends
-// can be mistaken for something else when it is shown in a terminal.
-std::string printable_ascii(std::string_view s, std::size_t max_bytes) {
-  std::string out;
-  out.reserve(std::min(s.size(), max_bytes));
-  for (char c : s.substr(0, max_bytes)) out.push_back(c >= 0x20 && c < 0x7F ? c : '?');
-  return out;
-}
 
 }  // namespace
 

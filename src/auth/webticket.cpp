@@ -1,4 +1,5 @@
 #include "auth/webticket.hpp"
+#include "common/text.hpp"
 
 #include "auth/form.hpp"
 #include "auth/password.hpp"
@@ -32,18 +33,7 @@ constexpr std::array<std::string_view, 3> kKnownOtherGrants = {
 constexpr std::size_t kMaxUserAgentBytes = 512;
 constexpr std::size_t kMaxAuditFieldBytes = 256;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
-std::string printable_ascii(std::string_view s, std::size_t max_bytes) {
-  std::string out;
-  for (char c : s.substr(0, max_bytes)) out.push_back(c >= 0x20 && c < 0x7F ? c : '?');
-  return out;
-}
 
 // Cuts valid UTF-8 to at most `max_bytes` without splitting a character.
 std::string utf8_prefix(std::string_view s, std::size_t max_bytes) {

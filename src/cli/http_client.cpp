@@ -1,4 +1,5 @@
 #include "cli/http_client.hpp"
+#include "common/text.hpp"
 
 #include <curl/curl.h>
 
@@ -20,12 +21,6 @@ void global_init_once() {
   });
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
 
 bool breaks_header(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;

@@ -1,4 +1,5 @@
 #include "discovery/negotiation.hpp"
+#include "common/text.hpp"
 
 #include "common/error.hpp"
 
@@ -26,18 +27,7 @@ constexpr std::array kXmlTypes = {std::string_view("application/xml"), std::stri
                                   std::string_view("application/vnd.microsoft.com.ucwa+xml"),
                                   std::string_view("application/vnd.microsoft.ucwa+xml")};
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // q-value in thousandths (RFC 9110 §12.4.2: "0" / "1" with up to three decimals); nullopt when
 // malformed.
@@ -98,11 +88,6 @@ bool is_unreserved(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 #include "discovery/service.hpp"
+#include "common/text.hpp"
 
 #include "common/error.hpp"
 
@@ -11,18 +12,7 @@ namespace {
 // A web ticket larger than this is not a token Parley issued.
 constexpr std::size_t kMaxWebTicketBytes = 4096;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 http::Response document(Format f, std::string body) {
   return http::Response::text(200, std::move(body), std::string(content_type(f)));

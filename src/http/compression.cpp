@@ -1,4 +1,5 @@
 #include "http/compression.hpp"
+#include "common/text.hpp"
 
 #include <zlib.h>
 
@@ -8,19 +9,7 @@
 namespace parley::http {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 // q-value of one list member's parameters ("q=0.5"); 1 when absent, -1 when malformed.
 double q_value(std::string_view params) {

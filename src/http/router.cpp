@@ -1,4 +1,5 @@
 #include "http/router.hpp"
+#include "common/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,11 +8,6 @@
 namespace parley::http {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 }  // namespace
 

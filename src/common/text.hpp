@@ -1,0 +1,21 @@
+#pragma once
+// ASCII text helpers shared by the protocol code: header names, media types, query keys and
+// host names are compared and folded in ASCII only, never by locale.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace parley {
+
+// Equal ignoring ASCII case.
+bool iequals(std::string_view a, std::string_view b);
+// ASCII letters lower-cased; every other byte unchanged.
+std::string lower(std::string_view s);
+// Without leading and trailing spaces and tabs (HTTP's optional white space).
+std::string_view trim(std::string_view s);
+// At most `max_bytes` bytes, with everything outside printable ASCII replaced by '?': safe to
+// show an administrator in a terminal or a log.
+std::string printable_ascii(std::string_view s, std::size_t max_bytes);
+
+}  // namespace parley
