@@ -2,6 +2,7 @@
 
 #include "common/log.hpp"
 #include "http/wire.hpp"
+#include "net/watchdog.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -99,10 +100,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   static asio::awaitable<void> session(std::shared_ptr<Impl> self, tcp::socket socket,
                                        http::Site site, bool use_tls, std::string remote);
   template <class Stream>
-  asio::awaitable<void> serve(Stream& stream, SessionControl& ctl, http::Site site, bool secure,
-                              std::string_view remote);
+  asio::awaitable<void> serve(Stream& stream, Watchdog& wd, SessionControl& ctl, http::Site site,
+                              bool secure, std::string_view remote);
   template <class Stream>
-  asio::awaitable<void> reject(Stream& stream, const TransportError& e, http::Site site);
+  asio::awaitable<void> reject(Stream& stream, Watchdog& wd, const TransportError& e,
+                               http::Site site);
   template <class Stream>
   asio::awaitable<boost::system::error_code> read_request(
       Stream& stream, beast::flat_buffer& buffer,
@@ -111,10 +113,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
-template <class Stream>
-beast::tcp_stream& tcp_layer(Stream& s) {
-  return beast::get_lowest_layer(s);
-}
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+tcp::socket& socket_of(tcp::socket& s) { return s; }
+tcp::socket& socket_of(TlsStream& s) { return s.next_layer(); }
 
 void log_escape(std::exception_ptr e) {
   if (!e) return;
@@ -127,12 +129,12 @@ void log_escape(std::exception_ptr e) {
 
 // After an error answer, the peer may still be sending: read and drop (bounded in bytes and
 // time) before closing, so that the answer is not lost to a TCP reset.
-asio::awaitable<void> linger(beast::tcp_stream& s) {
+asio::awaitable<void> linger(tcp::socket& s, Watchdog& wd) {
   boost::system::error_code ec;
-  s.socket().shutdown(tcp::socket::shutdown_send, ec);
+  s.shutdown(tcp::socket::shutdown_send, ec);
   std::array<char, 16384> sink{};
   std::size_t drained = 0;
-  s.expires_after(std::chrono::seconds(1));
+  wd.expires_after(std::chrono::seconds(1));
   while (drained < (4u << 20)) {
     auto [rec, n] = co_await s.async_read_some(asio::buffer(sink), kTuple);
     if (rec) break;
@@ -143,8 +145,8 @@ asio::awaitable<void> linger(beast::tcp_stream& s) {
 }  // namespace
 
 template <class Stream>
-asio::awaitable<void> HttpServer::Impl::reject(Stream& stream, const TransportError& e,
-                                               http::Site site) {
+asio::awaitable<void> HttpServer::Impl::reject(Stream& stream, Watchdog& wd,
+                                               const TransportError& e, http::Site site) {
   if (hooks.transport_error) hooks.transport_error(site, e.status);
   boost::json::object body;
   body["code"] = e.code;
@@ -156,10 +158,10 @@ asio::awaitable<void> HttpServer::Impl::reject(Stream& stream, const TransportEr
   res.set(bhttp::field::connection, "close");
   res.body() = boost::json::serialize(body);
   res.prepare_payload();
-  tcp_layer(stream).expires_after(std::chrono::seconds(5));
+  wd.expires_after(std::chrono::seconds(5));
   auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
   (void)n;
-  if (!ec) co_await linger(tcp_layer(stream));
+  if (!ec) co_await linger(socket_of(stream), wd);
 }
 
 // Feeds the parser from the buffer and the stream until one request is whole. Parsing what is
@@ -206,7 +208,7 @@ asio::awaitable<boost::system::error_code> HttpServer::Impl::read_request(
 }
 
 template <class Stream>
-asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionControl& ctl,
+asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Watchdog& wd, SessionControl& ctl,
                                               http::Site site, bool secure,
                                               std::string_view remote) {
   beast::flat_buffer buffer;
@@ -216,7 +218,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionControl& ct
     // arrive within the read timeout (a slow sender cannot hold the connection).
     ctl.idle = true;
     if (buffer.size() == 0) {
-      tcp_layer(stream).expires_after(std::chrono::seconds(limits.idle_timeout_seconds));
+      wd.expires_after(std::chrono::seconds(limits.idle_timeout_seconds));
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
       if (ec) co_return;  // closed, idle timeout or shutdown: nothing to answer
       buffer.commit(n);
@@ -226,11 +228,15 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionControl& ct
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
     parser.body_limit(limits.body_bytes);
-    tcp_layer(stream).expires_after(std::chrono::seconds(limits.read_timeout_seconds));
-    const auto rec = co_await read_request(stream, buffer, parser);
+    wd.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
+    auto rec = co_await read_request(stream, buffer, parser);
     if (rec) {
-      if (rec == bhttp::error::end_of_stream || rec == asio::error::operation_aborted) co_return;
-      co_await reject(stream, classify(rec), site);
+      if (rec == bhttp::error::end_of_stream) co_return;
+      if (rec == asio::error::operation_aborted) {
+        if (!wd.expired()) co_return;  // closed by shutdown
+        rec = make_error_code(beast::error::timeout);
+      }
+      co_await reject(stream, wd, classify(rec), site);
       co_return;
     }
 
@@ -250,7 +256,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionControl& ct
 
     const bool close = !keep_alive || stopping;
     const std::string wire = http::serialize_response(out, head, !close);
-    tcp_layer(stream).expires_after(std::chrono::seconds(limits.read_timeout_seconds));
+    wd.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
     auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), kTuple);
     (void)wn;
     if (wec || close) co_return;
@@ -263,29 +269,45 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
   ctl->executor = co_await asio::this_coro::executor;
   if (self->hooks.connection_delta) self->hooks.connection_delta(site, +1);
   if (use_tls) {
-    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(s)), *self->tls);
-    ctl->close = [&stream] { beast::get_lowest_layer(stream).close(); };
+    TlsStream stream(std::move(s), *self->tls);
+    Watchdog wd(ctl->executor, [&stream] {
+      boost::system::error_code ignored;
+      stream.next_layer().cancel(ignored);
+    });
+    ctl->close = [&stream] {
+      boost::system::error_code ignored;
+      stream.next_layer().close(ignored);
+    };
     const auto id = self->register_session(ctl);
-    beast::get_lowest_layer(stream).expires_after(
-        std::chrono::seconds(self->limits.read_timeout_seconds));
+    wd.expires_after(std::chrono::seconds(self->limits.read_timeout_seconds));
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
     if (!hec) {
-      co_await self->serve(stream, *ctl, site, true, remote);
-      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+      co_await self->serve(stream, wd, *ctl, site, true, remote);
+      wd.expires_after(std::chrono::seconds(2));
       auto [sec] = co_await stream.async_shutdown(kTuple);
       (void)sec;
     }
-    beast::get_lowest_layer(stream).close();
+    wd.stop();
+    boost::system::error_code ignored;
+    stream.next_layer().close(ignored);
     ctl->close = nullptr;  // a close posted by shutdown() may still be queued
     self->unregister_session(id);
   } else {
-    beast::tcp_stream stream(std::move(s));
-    ctl->close = [&stream] { stream.close(); };
+    tcp::socket stream(std::move(s));
+    Watchdog wd(ctl->executor, [&stream] {
+      boost::system::error_code ignored;
+      stream.cancel(ignored);
+    });
+    ctl->close = [&stream] {
+      boost::system::error_code ignored;
+      stream.close(ignored);
+    };
     const auto id = self->register_session(ctl);
-    co_await self->serve(stream, *ctl, site, false, remote);
+    co_await self->serve(stream, wd, *ctl, site, false, remote);
+    wd.stop();
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream.close();
+    stream.shutdown(tcp::socket::shutdown_send, ignored);
+    stream.close(ignored);
     ctl->close = nullptr;
     self->unregister_session(id);
   }

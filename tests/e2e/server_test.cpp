@@ -189,6 +189,30 @@ TEST_F(Server, SigtermExitsCleanlyEvenWithAnIdleConnectionOpen) {
 
 TEST_F(Server, SigintAlsoExitsCleanly) { EXPECT_EQ(server.stop(SIGINT), 0) << server.output(); }
 
+TEST(ServerTimeouts, ASlowRequestGets408AndAnIdleConnectionIsClosed) {
+  TempDir dir;
+  Parleyd server;
+  server.start_with_test_config(dir.path(), "[limits]\nread_timeout_seconds = 1\nidle_timeout_seconds = 1\n");
+  const auto port = server.port_of(server.external_http);
+  auto started = std::chrono::steady_clock::now();
+  // Half a request, then silence: answered 408 once the read timeout passes.
+  auto slow = raw_exchange(port, "GET / HTTP/1.1\r\nHost: a\r\n", std::chrono::seconds(10));
+  EXPECT_EQ(slow.rfind("HTTP/1.1 408", 0), 0u) << slow;
+  EXPECT_NE(slow.find("\"ClientTimeout\""), std::string::npos) << slow;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  // A connection that never sends anything is closed after the idle timeout, without an answer.
+  started = std::chrono::steady_clock::now();
+  auto idle = raw_exchange(port, "", std::chrono::seconds(10));
+  EXPECT_EQ(idle, "");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  // A TLS client that stalls before its handshake is cut off too, and the server still answers
+  // everyone else.
+  started = std::chrono::steady_clock::now();
+  EXPECT_EQ(raw_exchange(server.port_of(server.internal_https), "", std::chrono::seconds(10)), "");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(http_request("GET", server.internal_https + "/health", server.ca_file()).status, 200);
+}
+
 TEST(ServerRestart, KeepsTheCaAndTheUsers) {
   TempDir dir;
   std::string ca_before;
