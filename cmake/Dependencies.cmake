@@ -1,6 +1,6 @@
 # Every library comes from Debian 12 packages installed by scripts/setup.
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 REQUIRED COMPONENTS json url)
+find_package(Boost 1.81 REQUIRED COMPONENTS json)
 find_package(OpenSSL 3 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(spdlog REQUIRED)

@@ -1,10 +1,8 @@
 #include "discovery/negotiation.hpp"
-#include "common/text.hpp"
 
 #include "common/error.hpp"
-
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
+#include "common/text.hpp"
+#include "http/target.hpp"
 
 #include <algorithm>
 #include <array>
@@ -127,12 +125,8 @@ Format choose_format(std::string_view accept, bool xml_protocol_hint) {
 std::optional<std::string> find_query_param(std::string_view query, std::string_view name) {
   if (query.empty()) return std::nullopt;
   if (query.size() > kMaxQueryBytes) throw BadRequest("the query string is too long");
-  std::string target = "/?";
-  target.append(query);
-  auto parsed = boost::urls::parse_origin_form(target);
-  if (!parsed) throw BadRequest("malformed query string");
-  for (auto p : parsed->params())
-    if (iequals(p.key, name)) return std::string(p.value);
+  for (auto& [key, value] : http::parse_query(query))
+    if (iequals(key, name)) return std::move(value);
   return std::nullopt;
 }
 

@@ -51,5 +51,26 @@ TEST(Target, QueryParametersAreDecoded) {
   EXPECT_FALSE(present);
 }
 
+TEST(Query, SplitsAndDecodesPairsInOrder) {
+  auto q = parse_query("a=1&b=x%20y+z&&flag&a=2&empty=");
+  ASSERT_EQ(q.size(), 5u);
+  EXPECT_EQ(q[0], std::make_pair(std::string("a"), std::string("1")));
+  EXPECT_EQ(q[1], std::make_pair(std::string("b"), std::string("x y z")));
+  EXPECT_EQ(q[2], std::make_pair(std::string("flag"), std::string()));
+  EXPECT_EQ(q[3].second, "2");
+  EXPECT_EQ(q[4], std::make_pair(std::string("empty"), std::string()));
+  EXPECT_EQ(query_param("a=1&a=2", "a"), "1");  // the first one wins
+}
+
+TEST(Query, RefusesBrokenEscapesAndForbiddenCharacters) {
+  EXPECT_THROW(parse_query("a=%"), BadRequest);
+  EXPECT_THROW(parse_query("a=%4"), BadRequest);
+  EXPECT_THROW(parse_query("a=%zz"), BadRequest);
+  EXPECT_THROW(parse_query("a=b c"), BadRequest);
+  EXPECT_THROW(parse_query("a=\"x\""), BadRequest);
+  EXPECT_THROW(parse_target("/p?x=#frag"), BadRequest);
+  EXPECT_THROW(parse_target("/a b"), BadRequest);
+}
+
 }  // namespace
 }  // namespace parley::http
