@@ -72,6 +72,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   ServerHooks hooks;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::atomic<bool> stopping{false};
+  bool single_thread = false;  // one thread runs the io_context: no per-connection strand needed
 
   std::mutex sessions_mutex;
   std::unordered_map<std::uint64_t, std::shared_ptr<SessionControl>> sessions;
@@ -318,7 +319,12 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(tcp::acceptor& acceptor, htt
                                                     bool use_tls) {
   auto self = shared_from_this();
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kTuple);
+    // With several threads each connection gets a strand, so that its handlers never run
+    // concurrently; with one thread that is already so, and the strand would only cost time.
+    const asio::any_io_executor connection_executor =
+        single_thread ? asio::any_io_executor(ioc.get_executor())
+                      : asio::any_io_executor(asio::make_strand(ioc));
+    auto [ec, socket] = co_await acceptor.async_accept(connection_executor, kTuple);
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) co_return;
       // Out of descriptors and the like: log and keep going after a short pause.
@@ -387,9 +393,12 @@ struct ShutdownPoller : std::enable_shared_from_this<ShutdownPoller> {
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& ioc, std::shared_ptr<asio::ssl::context> tls,
-                       const LimitsConfig& limits, Dispatch dispatch, ServerHooks hooks)
+                       const LimitsConfig& limits, Dispatch dispatch, ServerHooks hooks,
+                       unsigned threads)
     : impl_(std::make_shared<Impl>(ioc, std::move(tls), limits, std::move(dispatch),
-                                   std::move(hooks))) {}
+                                   std::move(hooks))) {
+  impl_->single_thread = threads == 1;
+}
 
 HttpServer::~HttpServer() = default;
 

@@ -49,8 +49,10 @@ class HttpServer {
 public:
   using Dispatch = std::function<boost::asio::awaitable<http::Response>(http::Request&)>;
 
+  // `threads`: how many threads run `ioc`. With one, connections need no strand of their own.
   HttpServer(boost::asio::io_context& ioc, std::shared_ptr<boost::asio::ssl::context> tls,
-             const LimitsConfig& limits, Dispatch dispatch, ServerHooks hooks = {});
+             const LimitsConfig& limits, Dispatch dispatch, ServerHooks hooks = {},
+             unsigned threads = 0);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -122,7 +122,8 @@ int run_server(const Config& cfg, std::ostream& out) {
       metrics.request_done(s, "(transport)", status, {});
     };
     net::HttpServer server(
-        ioc, tls, cfg.limits, [&front](http::Request& req) { return (*front)(req); }, hooks);
+        ioc, tls, cfg.limits, [&front](http::Request& req) { return (*front)(req); }, hooks,
+        threads);
     // No request is dispatched before ioc runs, so routes and URLs can be completed after binding.
     const auto bound = server.start(listener_specs(cfg));
     const SiteFacts internal_facts{cfg.internal_site.fqdn,

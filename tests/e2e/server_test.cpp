@@ -190,9 +190,14 @@ TEST_F(Server, SigtermExitsCleanlyEvenWithAnIdleConnectionOpen) {
 TEST_F(Server, SigintAlsoExitsCleanly) { EXPECT_EQ(server.stop(SIGINT), 0) << server.output(); }
 
 TEST(ServerTimeouts, ASlowRequestGets408AndAnIdleConnectionIsClosed) {
+  // One web thread, so that this also covers connections served without a strand of their own.
   TempDir dir;
+  std::string config = Parleyd::test_config(dir.path() / "data",
+                                            "[limits]\nread_timeout_seconds = 1\nidle_timeout_seconds = 1\n");
+  config.replace(config.find("threads = 2"), 11, "threads = 1");
+  { std::ofstream(dir.path() / "parleyd.toml") << config; }
   Parleyd server;
-  server.start_with_test_config(dir.path(), "[limits]\nread_timeout_seconds = 1\nidle_timeout_seconds = 1\n");
+  server.start({"--config", (dir.path() / "parleyd.toml").string()}, dir.path() / "data");
   const auto port = server.port_of(server.external_http);
   auto started = std::chrono::steady_clock::now();
   // Half a request, then silence: answered 408 once the read timeout passes.
