@@ -36,6 +36,11 @@ int hex_digit(char c) {
 
 // Percent-decodes `in` (and '+' as space when `plus_is_space`). False on a broken escape.
 bool decode(std::string_view in, bool plus_is_space, std::string& out) {
+  if (in.find('%') == std::string_view::npos &&
+      (!plus_is_space || in.find('+') == std::string_view::npos)) {
+    out.assign(in);  // the common case: nothing to decode
+    return true;
+  }
   out.clear();
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
