@@ -45,7 +45,6 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
 }
 
 bool Router::matches(const Route& r, const std::vector<std::string>& segs,
-                     const std::vector<std::string>& lowered,
                      std::map<std::string, std::string>* params) {
   std::size_t i = 0;
   for (const auto& s : r.segments) {
@@ -63,7 +62,7 @@ bool Router::matches(const Route& r, const std::vector<std::string>& segs,
     if (i >= segs.size()) return false;
     if (s.param) {
       if (params) (*params)[s.text] = segs[i];
-    } else if (lowered[i] != s.text) {
+    } else if (!iequals(segs[i], s.text)) {  // literals are stored lower-case
       return false;
     }
     ++i;
@@ -75,14 +74,11 @@ Router::Match Router::match(Request& req) const {
   Match m;
   const std::string_view method = req.method == "HEAD" ? std::string_view("GET") : req.method;
   std::vector<std::string> allowed;
-  std::vector<std::string> lowered;
-  lowered.reserve(req.segments.size());
-  for (const auto& seg : req.segments) lowered.push_back(lower(seg));
   for (const auto& r : routes_) {
-    if (!matches(r, req.segments, lowered, nullptr)) continue;
+    if (!matches(r, req.segments, nullptr)) continue;
     if (r.method == method) {
       std::map<std::string, std::string> params;
-      matches(r, req.segments, lowered, &params);
+      matches(r, req.segments, &params);
       req.params = std::move(params);
       m.handler = &r.handler;
       m.route = r.pattern;

@@ -25,7 +25,8 @@ public:
 
   struct Match {
     const Handler* handler = nullptr;  // null: see status
-    std::string route;                 // the pattern that matched, for metrics ("" if none)
+    std::string_view route;  // the pattern that matched, for metrics ("" if none); lives as
+                             // long as the router
     int status = 404;                  // 404 no such path, 405 path exists but not the method
     std::string allow;                 // for 405: the methods the path accepts
   };
@@ -44,9 +45,7 @@ private:
     std::vector<Segment> segments;
     Handler handler;
   };
-  // `segs` as received (for parameters) and `lowered` (for literals), computed once per request.
   static bool matches(const Route& r, const std::vector<std::string>& segs,
-                      const std::vector<std::string>& lowered,
                       std::map<std::string, std::string>* params);
   std::vector<Route> routes_;
 };

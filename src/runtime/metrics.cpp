@@ -47,15 +47,15 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
   out += fmt::format("{}_count{} {}\n", name, braces, count_);
 }
 
-void Metrics::request_done(http::Site site, const std::string& route, int status,
+void Metrics::request_done(http::Site site, std::string_view route, int status,
                            std::chrono::steady_clock::duration elapsed) {
   {
-    const auto key = std::make_tuple(http::to_string(site), std::string_view(route), status);
+    const auto key = std::make_tuple(http::to_string(site), route, status);
     std::lock_guard lock(mutex_);
     if (auto it = requests_.find(key); it != requests_.end())
       ++it->second;
     else
-      requests_.emplace(std::make_tuple(std::string(http::to_string(site)), route, status), 1);
+      requests_.emplace(std::make_tuple(std::string(http::to_string(site)), std::string(route), status), 1);
   }
   (site == http::Site::internal ? latency_internal_ : latency_external_).observe(seconds(elapsed));
 }

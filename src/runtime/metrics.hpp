@@ -33,7 +33,7 @@ private:
 
 class Metrics {
 public:
-  void request_done(http::Site site, const std::string& route, int status,
+  void request_done(http::Site site, std::string_view route, int status,
                     std::chrono::steady_clock::duration elapsed);
   void connection_delta(http::Site site, int delta);
   void store_call(std::chrono::steady_clock::duration elapsed);

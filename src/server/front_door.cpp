@@ -24,7 +24,7 @@ bool compressible(std::string_view content_type) {
 boost::asio::awaitable<http::Response> FrontDoor::operator()(http::Request& req) const {
   const auto started = std::chrono::steady_clock::now();
   const SiteFacts& site = req.site == http::Site::internal ? internal_ : external_;
-  std::string route = "(none)";
+  std::string_view route = "(none)";
   http::Response res;
   try {
     auto target = http::parse_target(req.target);
