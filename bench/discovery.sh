@@ -74,7 +74,8 @@ n_med=$(printf '%s\n' "${n_runs[@]}" | median)
 echo "Discovery root ($bytes-byte JSON, plain HTTP, keep-alive, wrk -t1 -c64, ${seconds}s x $rounds rounds, medians):"
 echo "  Parley (1 thread): $p_med req/s    runs: ${p_runs[*]}"
 echo "  nginx (1 worker):  $n_med req/s    runs: ${n_runs[*]}"
-echo "  ratio Parley/nginx: $(awk -v a="$p_med" -v b="$n_med" 'BEGIN {printf "%.2f", a/b}')   (goal >= 1.0)"
+round_ratios=$(for i in "${!p_runs[@]}"; do awk -v a="${p_runs[$i]}" -v b="${n_runs[$i]}" 'BEGIN {printf "%.3f ", a/b}'; done)
+echo "  ratio Parley/nginx (medians): $(awk -v a="$p_med" -v b="$n_med" 'BEGIN {printf "%.3f", a/b}')   per round: ${round_ratios}  (goal >= 1.0)"
 
 # --- A user and a token for the authenticated part.
 cred=$(cat "$work/data/admin.credential")
