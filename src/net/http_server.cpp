@@ -341,6 +341,8 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(tcp::acceptor& acceptor, htt
       continue;
     }
     boost::system::error_code rec;
+    // Each answer leaves in one write; never hold it back waiting for more (Nagle).
+    socket.set_option(tcp::no_delay(true), rec);
     auto endpoint = socket.remote_endpoint(rec);
     std::string remote = rec ? std::string() : endpoint.address().to_string();
     auto executor = socket.get_executor();
