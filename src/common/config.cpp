@@ -379,7 +379,7 @@ private:
 
   void read_webticket(const toml::table& t, WebTicketConfig& w) const {
     check_keys(t, "webticket", {"token_lifetime_seconds", "throttle"});
-    read_integer(t, "webticket", "token_lifetime_seconds", 60, 7 * 86400, w.token_lifetime_seconds);
+    read_integer(t, "webticket", "token_lifetime_seconds", 1, 7 * 86400, w.token_lifetime_seconds);
     if (const auto* th = get_table(t, "webticket", "throttle")) {
       check_keys(*th, "webticket.throttle",
                  {"account_failures", "address_failures", "base_delay_seconds", "max_delay_seconds"});

@@ -385,5 +385,57 @@ TEST_F(WebTicket, CurlSignsInAsARealClientWould) {
   EXPECT_EQ(wrong.out, R"({"error":"invalid_grant"} 400)");
 }
 
+TEST_F(WebTicket, CurlWalksTheWholeFlowFromUserAtDomain) {
+  // What a client that knows only alice@example.org does (UCWA.md §1-§2), with the real curl
+  // binary and nothing else: every URL comes from the previous answer.
+  start();
+  add_user("alice@example.org");
+  auto curl = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{"/usr/bin/curl", "--silent", "--show-error", "--include",
+                                  "--cacert", server.ca_file().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run_command(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  auto body_of = [](const std::string& out) { return out.substr(out.find("\r\n\r\n") + 4); };
+
+  // 1. Discovery root.
+  const auto root = curl({"-H", "Accept: application/json", server.external_https + "/?originalDomain=example.org"});
+  ASSERT_EQ(root.rfind("HTTP/1.1 200", 0), 0u) << root;
+  const std::string user_url(boost::json::parse(body_of(root)).at("_links").at("user").at("href").as_string());
+  // 2. The user link without a token: the challenge names the web-ticket service.
+  const auto challenge = curl({user_url});
+  ASSERT_EQ(challenge.rfind("HTTP/1.1 401", 0), 0u) << challenge;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(challenge, m, std::regex("MsRtcOAuth href=\"([^\"]+)\",grant_type=\"[^\"]*password")))
+      << challenge;
+  const std::string token_url = m[1];
+  // 3. A token with the password grant.
+  const auto token_reply = curl({"--data-urlencode", "grant_type=password", "--data-urlencode",
+                                 "username=alice@example.org", "--data-urlencode",
+                                 std::string("password=") + kPassword, token_url});
+  ASSERT_EQ(token_reply.rfind("HTTP/1.1 200", 0), 0u) << token_reply;
+  const std::string token(boost::json::parse(body_of(token_reply)).at("access_token").as_string());
+  // 4. The user resource with the token: the applications link of her home pool.
+  const auto user = curl({"-H", "Authorization: Bearer " + token, user_url});
+  ASSERT_EQ(user.rfind("HTTP/1.1 200", 0), 0u) << user;
+  const auto links = boost::json::parse(body_of(user)).at("_links");
+  EXPECT_EQ(links.at("applications").at("href").as_string(),
+            "https://localhost:" + std::to_string(server.port_of(server.external_https)) +
+                "/ucwa/oauth/v1/applications");
+}
+
+TEST_F(WebTicket, TokensStopWorkingWhenTheyExpire) {
+  start("[webticket]\ntoken_lifetime_seconds = 1\n");
+  add_user("alice@example.org");
+  const auto token = token_for("alice@example.org");
+  EXPECT_EQ(user_resource(token).status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto expired = user_resource(token);
+  EXPECT_EQ(expired.status, 401) << expired.body;
+  EXPECT_NE(expired.header("WWW-Authenticate"), "");
+}
+
 }  // namespace
 }  // namespace parley::e2e

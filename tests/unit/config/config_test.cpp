@@ -385,7 +385,7 @@ TEST(DiscoveryConfig, BadValuesNameTheKey) {
   expect_error("[[discovery.pools]]\nname = \"x\"\ninternal_fqdn = \"a.org\"\n", {"discovery.pools[0]"});
   expect_error("[[discovery.pools]]\nname = \"x\"\ninternal_fqdn = \"a.org\"\nexternal_fqdn = \"b.org\"\ncolour = 1\n",
                {"discovery.pools[0].colour"});
-  expect_error("[webticket]\ntoken_lifetime_seconds = 10\n", {"webticket.token_lifetime_seconds", "60..604800"});
+  expect_error("[webticket]\ntoken_lifetime_seconds = 0\n", {"webticket.token_lifetime_seconds", "1..604800"});
   expect_error("[webticket.throttle]\nbase_delay_seconds = 10\nmax_delay_seconds = 5\n",
                {"webticket.throttle.max_delay_seconds"});
   expect_error("[sites.external]\nadvertised_port = 70000\n", {"sites.external.advertised_port"});
