@@ -187,6 +187,38 @@ TEST_F(Server, SigtermExitsCleanlyEvenWithAnIdleConnectionOpen) {
   EXPECT_FALSE(std::filesystem::exists(server.data_dir() / "parleyd.endpoints.json"));
 }
 
+TEST(ServerShutdown, ARequestInFlightIsAnsweredBeforeTheServerExits) {
+  // A deliberately slow request: a password set with an expensive argon2id cost (about a
+  // second here). SIGTERM arrives while it runs; it must still be answered, then parleyd exits 0.
+  TempDir dir;
+  std::string config = Parleyd::test_config(dir.path() / "data");
+  config.replace(config.find("opslimit = 1"), 12, "opslimit = 8");
+  config.replace(config.find("memlimit = 8192"), 15, "memlimit = 268435456");
+  { std::ofstream(dir.path() / "parleyd.toml") << config; }
+  Parleyd server;
+  server.start({"--config", (dir.path() / "parleyd.toml").string()}, dir.path() / "data");
+  const auto credential = server.admin_credential();
+  auto created = http_request("POST", server.internal_https + "/admin/v1/users", server.ca_file(),
+                              R"({"sipUri":"slow@example.org"})", credential, {"Content-Type: application/json"});
+  ASSERT_EQ(created.status, 201) << created.body;
+  Reply answer;
+  std::string failure;
+  std::thread client([&] {
+    try {
+      answer = http_request("PUT", server.internal_https + "/admin/v1/users/slow@example.org/password",
+                            server.ca_file(), R"({"password":"a slow password"})", credential,
+                            {"Content-Type: application/json"});
+    } catch (const std::exception& e) {
+      failure = e.what();  // the connection was cut: reported below
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.output();
+  client.join();
+  EXPECT_EQ(failure, "");
+  EXPECT_EQ(answer.status, 204) << answer.body;
+}
+
 TEST_F(Server, SigintAlsoExitsCleanly) { EXPECT_EQ(server.stop(SIGINT), 0) << server.output(); }
 
 TEST(ServerTimeouts, ASlowRequestGets408AndAnIdleConnectionIsClosed) {
