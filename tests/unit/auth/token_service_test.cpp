@@ -3,7 +3,7 @@
 
 #include "common/crypto.hpp"
 #include "fake_store.hpp"
-#include "run_awaitable.hpp"
+#include "support/run_awaitable.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@ namespace parley::auth {
 namespace {
 
 using testing::FakeStore;
-using testing::run_awaitable;
+using parley::testing::run_awaitable;
 
 constexpr std::int64_t kStart = 1'700'000'000'000;
 

@@ -6,7 +6,7 @@
 #include "common/crypto.hpp"
 #include "fake_store.hpp"
 #include "http/target.hpp"
-#include "run_awaitable.hpp"
+#include "support/run_awaitable.hpp"
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@ namespace parley::auth {
 namespace {
 
 using testing::FakeStore;
-using testing::run_awaitable;
+using parley::testing::run_awaitable;
 
 constexpr std::string_view kForm = "application/x-www-form-urlencoded;charset=UTF-8";
 const PasswordConfig kCheap{.opslimit = 1, .memlimit = 8192};

@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 #include "http/target.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
+#include "support/run_awaitable.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -26,18 +27,7 @@ constexpr std::string_view kExt = "https://ext.example.org";
 
 template <class T>
 T run(awaitable<T> a) {
-  boost::asio::io_context ioc;
-  auto guard = boost::asio::make_work_guard(ioc);
-  std::exception_ptr error;
-  std::optional<T> result;
-  boost::asio::co_spawn(ioc, std::move(a), [&](std::exception_ptr e, T value) {
-    error = e;
-    if (!e) result.emplace(std::move(value));
-    guard.reset();
-  });
-  ioc.run();
-  if (error) std::rethrow_exception(error);
-  return std::move(*result);
+  return parley::testing::run_awaitable(std::move(a));
 }
 
 std::optional<auth::Identity> identity_of(std::string_view token) {

@@ -11,7 +11,7 @@
 #include <optional>
 #include <type_traits>
 
-namespace parley::auth::testing {
+namespace parley::testing {
 
 template <class T>
 T run_awaitable(boost::asio::awaitable<T> a) {
@@ -29,4 +29,4 @@ T run_awaitable(boost::asio::awaitable<T> a) {
   return std::move(*result);
 }
 
-}  // namespace parley::auth::testing
+}  // namespace parley::testing
