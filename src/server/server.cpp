@@ -44,7 +44,7 @@ std::vector<net::ListenerSpec> listener_specs(const Config& cfg) {
 
 void print_banner(std::ostream& out, const Config& cfg, const fs::path& data_dir,
                   const std::vector<net::BoundListener>& bound, const pki::ServerIdentity& identity,
-                  const std::vector<DemoUser>& demo) {
+                  const std::vector<DemoUser>& demo, const std::string& external_base) {
   out << "\nParley is running.\n";
   for (auto site : {http::Site::internal, http::Site::external}) {
     out << "  " << (site == http::Site::internal ? "internal site" : "external site") << ":";
@@ -56,6 +56,10 @@ void print_banner(std::ostream& out, const Config& cfg, const fs::path& data_dir
     out << (site == http::Site::internal ? "   (admin API, /health, /metrics; keep it private)\n"
                                          : "   (what phones and browsers use)\n");
   }
+  if (!external_base.empty())
+    out << "  discovery:      " << external_base
+        << "/   (point a UCWA client or browser here; users sign in as user@"
+        << cfg.sip_domains.front() << ")\n";
   out << "  data directory: " << data_dir.string() << "\n";
   if (!identity.ca_certificate.empty())
     out << "  development CA: " << identity.ca_certificate.string()
@@ -152,7 +156,7 @@ int run_server(const Config& cfg, std::ostream& out) {
       server.shutdown(std::chrono::seconds(cfg.limits.shutdown_grace_seconds), [&ioc] { ioc.stop(); });
     });
 
-    print_banner(out, cfg, data_dir, bound, identity, demo);
+    print_banner(out, cfg, data_dir, bound, identity, demo, external_facts.https_base);
     log->info("serving with {} thread(s)", threads);
 
     std::vector<std::thread> workers;

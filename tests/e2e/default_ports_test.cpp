@@ -24,6 +24,7 @@ TEST(DefaultPorts, StartsWithNoConfigAndBothSitesAnswer) {
   EXPECT_NE(out.find("external site:  https://0.0.0.0:4443  http://0.0.0.0:8080"), std::string::npos) << out;
   EXPECT_NE(out.find("data directory: " + (cwd.path() / "var" / "parley").string()), std::string::npos);
   EXPECT_NE(out.find("development CA: "), std::string::npos);
+  EXPECT_NE(out.find("discovery:      https://localhost:4443/"), std::string::npos) << out;
   EXPECT_NE(out.find("user add"), std::string::npos);
   EXPECT_EQ(server.stop(), 0);
 }
