@@ -2,6 +2,7 @@
 
 #include "admin/json_body.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "common/time.hpp"
 
 #include <algorithm>
@@ -9,24 +10,6 @@
 
 namespace parley::admin {
 namespace {
-
-bool valid_dns_name(std::string_view d) {
-  if (d.empty() || d.size() > 253) return false;
-  std::size_t start = 0;
-  while (start <= d.size()) {
-    std::size_t end = d.find('.', start);
-    if (end == std::string_view::npos) end = d.size();
-    const auto label = d.substr(start, end - start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
-      return false;
-    if (!std::all_of(label.begin(), label.end(), [](unsigned char c) {
-          return std::islower(c) || std::isdigit(c) || c == '-';
-        }))
-      return false;
-    start = end + 1;
-  }
-  return true;
-}
 
 std::optional<std::string> phone_property(const boost::json::object& phones, std::string_view name) {
   auto v = string_property(phones, name, kMaxPhoneChars);
@@ -58,7 +41,7 @@ std::string normalize_sip_uri(std::string_view text) {
       }))
     throw ParameterValidationFailure(
         "\"sipUri\": the user part may hold letters, digits and . _ - + ' (at most 64)");
-  if (!valid_dns_name(std::string_view(s).substr(at + 1)))
+  if (!is_dns_name(std::string_view(s).substr(at + 1)))
     throw ParameterValidationFailure("\"sipUri\": the domain is not a valid DNS name");
   return s;
 }

@@ -1,21 +1,14 @@
 #include "auth/username.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 
 namespace parley::auth {
 namespace {
 
 constexpr std::size_t kMaxLocalPart = 64;
-constexpr std::size_t kMaxDomain = 253;
-constexpr std::size_t kMaxLabel = 63;
 constexpr std::size_t kMaxNetbiosName = 15;
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -29,25 +22,12 @@ bool valid_local_part(std::string_view local) {
          });
 }
 
-// `domain` is already lower-case.
-bool valid_domain(std::string_view domain) {
-  if (domain.empty() || domain.size() > kMaxDomain) return false;
-  while (true) {
-    const auto dot = domain.find('.');
-    const std::string_view label = domain.substr(0, dot);
-    if (label.empty() || label.size() > kMaxLabel || label.front() == '-' || label.back() == '-' ||
-        !std::all_of(label.begin(), label.end(), [](char c) { return is_alnum(c) || c == '-'; }))
-      return false;
-    if (dot == std::string_view::npos) return true;
-    domain.remove_prefix(dot + 1);
-  }
-}
 
 std::optional<std::string> from_netbios(std::string_view netbios, std::string_view user,
                                         const std::vector<std::string>& sip_domains) {
   if (netbios.empty() || netbios.size() > kMaxNetbiosName || !valid_local_part(user)) return std::nullopt;
   for (const auto& d : sip_domains) {
-    const std::string domain = to_lower(d);
+    const std::string domain = lower(d);
     if (domain.substr(0, domain.find('.')) == netbios) return std::string(user) + "@" + domain;
   }
   return std::nullopt;
@@ -58,7 +38,7 @@ std::optional<std::string> from_netbios(std::string_view netbios, std::string_vi
 std::optional<std::string> normalize_username(std::string_view username,
                                               const std::vector<std::string>& sip_domains) {
   if (username.empty() || username.size() > kMaxUsernameBytes) return std::nullopt;
-  std::string s = to_lower(username);
+  std::string s = lower(username);
   std::string_view v = s;
 
   if (const auto backslash = v.find('\\'); backslash != std::string_view::npos)
@@ -69,7 +49,7 @@ std::optional<std::string> normalize_username(std::string_view username,
   if (at == std::string_view::npos || v.find('@', at + 1) != std::string_view::npos) return std::nullopt;
   const std::string_view local = v.substr(0, at);
   const std::string_view domain = v.substr(at + 1);
-  if (!valid_local_part(local) || !valid_domain(domain)) return std::nullopt;
+  if (!valid_local_part(local) || !is_dns_name(domain)) return std::nullopt;
   return std::string(v);
 }
 

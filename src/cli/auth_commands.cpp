@@ -1,6 +1,7 @@
 // The sign-in verbs: `parley token revoke` (every bearer token of a user dies at once) and
 // `parley signin-log` (the audit trail of sign-in attempts, newest first).
 #include "cli/commands.hpp"
+#include "cli/verb.hpp"
 #include "cli/output.hpp"
 #include "cli/text.hpp"
 
@@ -143,12 +144,6 @@ int run_signin_log(CommandContext& ctx, const SigninLogVerb& v) {
   return kExitOk;
 }
 
-template <typename State, typename Run>
-std::shared_ptr<State> verb(CommandContext& ctx, CLI::App* sub, Run run) {
-  auto state = std::make_shared<State>();
-  sub->callback([&ctx, state, run] { ctx.action = [&ctx, state, run] { return run(ctx, *state); }; });
-  return state;
-}
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // The `parley user ...` verbs, named after the Skype for Business cmdlets they replace
 // (New-CsUser → add, Get-CsUser → get/list, Set-CsUser → set, Remove-CsUser → remove, ...).
 #include "cli/commands.hpp"
+#include "cli/verb.hpp"
 #include "cli/output.hpp"
 #include "cli/password_input.hpp"
 #include "cli/text.hpp"
@@ -223,13 +224,6 @@ int run_list(CommandContext& ctx, const ListVerb& v) {
   return kExitOk;
 }
 
-// Registers a verb whose state lives as long as the app; the callback records what to run.
-template <typename State, typename Run>
-std::shared_ptr<State> verb(CommandContext& ctx, CLI::App* sub, Run run) {
-  auto state = std::make_shared<State>();
-  sub->callback([&ctx, state, run] { ctx.action = [&ctx, state, run] { return run(ctx, *state); }; });
-  return state;
-}
 
 struct SetPasswordVerb {
   std::string sip;

@@ -1,5 +1,7 @@
 #include "common/config.hpp"
 
+#include "common/text.hpp"
+
 #include <arpa/inet.h>
 #include <sodium.h>
 #include <toml++/toml.h>
@@ -68,36 +70,6 @@ std::string_view type_name(const toml::node& node) {
     case toml::node_type::none: break;
   }
   return "nothing";
-}
-
-bool is_dns_label_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-// RFC 1123 host name in lower case: labels of 1..63 letters, digits and inner hyphens, at most
-// 253 characters, and a last label that is not all digits (so an IPv4 literal is not a name).
-bool is_dns_name(std::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
-  std::size_t start = 0;
-  std::string_view last;
-  while (true) {
-    const auto dot = name.find('.', start);
-    const auto label = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (label.empty() || label.size() > 63) return false;
-    if (label.front() == '-' || label.back() == '-') return false;
-    if (!std::all_of(label.begin(), label.end(), is_dns_label_char)) return false;
-    last = label;
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return !std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 // Parses "a.b.c.d:port" or "[v6]:port". Hosts are IP literals because listeners bind to
@@ -258,7 +230,7 @@ private:
       const auto& item = arr[i];
       if (!item.is_string()) wrong_type(key, "a string", item);
       const std::string& raw = item.as_string()->get();
-      std::string name = to_lower(raw);
+      std::string name = lower(raw);
       if (!is_dns_name(name))
         fail("\"" + key + "\" is \"" + printable(raw) +
              "\", expected a DNS name such as \"example.org\"");
@@ -303,11 +275,11 @@ private:
     if (!text) return std::nullopt;
     const std::string full = join(prefix, key);
     if (text->empty()) fail("\"" + full + "\" must not be empty");
-    std::string lower = to_lower(*text);
-    if (!is_dns_name(lower))
+    std::string folded = lower(*text);
+    if (!is_dns_name(folded))
       fail("\"" + full + "\" is \"" + printable(*text) +
            "\", expected a DNS name such as \"parley.example.org\"");
-    return lower;
+    return folded;
   }
 
   std::vector<std::string> read_string_list(const toml::table& t, const std::string& prefix,
@@ -335,16 +307,16 @@ private:
     auto& d = cfg.discovery;
     check_keys(t, "discovery", {"exposed_web_url", "http_discovery", "cross_domain_origins", "pools"});
     if (auto v = get_string(t, "discovery", "exposed_web_url")) {
-      const std::string lower = to_lower(*v);
-      if (lower == "internal") d.exposed_web_url = ExposedWebUrl::internal;
-      else if (lower == "external") d.exposed_web_url = ExposedWebUrl::external;
+      const std::string folded = lower(*v);
+      if (folded == "internal") d.exposed_web_url = ExposedWebUrl::internal;
+      else if (folded == "external") d.exposed_web_url = ExposedWebUrl::external;
       else fail("\"discovery.exposed_web_url\" is \"" + printable(*v) + "\", allowed Internal|External");
     }
     if (auto v = get_bool(t, "discovery", "http_discovery")) d.http_discovery = *v;
     d.cross_domain_origins = read_string_list(t, "discovery", "cross_domain_origins", 256);
     for (std::size_t i = 0; i < d.cross_domain_origins.size(); ++i) {
       auto& o = d.cross_domain_origins[i];
-      o = to_lower(o);
+      o = lower(o);
       while (!o.empty() && o.back() == '/') o.pop_back();
       const auto scheme_end = o.find("://");
       const bool ok = (o.rfind("https://", 0) == 0 || o.rfind("http://", 0) == 0) &&

@@ -26,6 +26,22 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+bool is_dns_name(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  std::string_view last;
+  for (;;) {
+    const auto dot = name.find('.');
+    const auto label = name.substr(0, dot);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label)
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    last = label;
+    if (dot == std::string_view::npos) break;
+    name.remove_prefix(dot + 1);
+  }
+  return !std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 std::string printable_ascii(std::string_view s, std::size_t max_bytes) {
   std::string out;
   out.reserve(std::min(s.size(), max_bytes));

@@ -14,6 +14,9 @@ bool iequals(std::string_view a, std::string_view b);
 std::string lower(std::string_view s);
 // Without leading and trailing spaces and tabs (HTTP's optional white space).
 std::string_view trim(std::string_view s);
+// A host name in lower case (RFC 1123): labels of 1..63 letters, digits and inner hyphens, at
+// most 253 characters, and a last label that is not all digits (so an IPv4 literal is not one).
+bool is_dns_name(std::string_view name);
 // At most `max_bytes` bytes, with everything outside printable ASCII replaced by '?': safe to
 // show an administrator in a terminal or a log.
 std::string printable_ascii(std::string_view s, std::size_t max_bytes);

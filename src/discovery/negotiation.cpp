@@ -78,10 +78,6 @@ bool is_one_of(std::string_view type, const auto& list) {
   return std::any_of(list.begin(), list.end(), [&](std::string_view t) { return iequals(t, type); });
 }
 
-bool is_dns_label_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
-}
-
 bool is_unreserved(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
 }
@@ -128,20 +124,6 @@ std::optional<std::string> find_query_param(std::string_view query, std::string_
   for (auto& [key, value] : http::parse_query(query))
     if (iequals(key, name)) return std::move(value);
   return std::nullopt;
-}
-
-bool is_dns_name(std::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
-  std::size_t start = 0;
-  while (start <= name.size()) {
-    auto dot = name.find('.', start);
-    if (dot == std::string_view::npos) dot = name.size();
-    const auto label = name.substr(start, dot - start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
-    if (!std::all_of(label.begin(), label.end(), is_dns_label_char)) return false;
-    start = dot + 1;
-  }
-  return true;
 }
 
 std::optional<std::string> domain_of_sip_uri(std::string_view sip_uri) {

@@ -4,6 +4,7 @@
 // domain it is about. Pure functions over strings, so that hostile input can be tested and
 // fuzzed without a server.
 
+#include "common/text.hpp"  // is_dns_name, used with the functions below
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,8 +37,6 @@ std::optional<std::string> find_query_param(std::string_view query, std::string_
 // longer than 256 bytes).
 std::optional<std::string> domain_of_sip_uri(std::string_view sip_uri);
 
-// True for a syntactically valid DNS name (labels of letters, digits and '-', at most 253 bytes).
-bool is_dns_name(std::string_view name);
 
 // The domain a discovery request is about, from `originalDomain` and/or `sipuri`.
 struct DomainRequest {

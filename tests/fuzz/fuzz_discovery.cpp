@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   choose_format(text, size % 2 == 0);
   if (auto d = domain_of_sip_uri(text)) {
-    if (!is_dns_name(*d)) __builtin_trap();
+    if (!parley::is_dns_name(*d)) __builtin_trap();
   }
   try {
     const auto d = resolve_domain(text, kServed);
