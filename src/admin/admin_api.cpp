@@ -5,6 +5,7 @@
 #include "auth/password.hpp"
 #include "common/crypto.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "common/log.hpp"
 #include "http/target.hpp"
 
@@ -171,6 +172,37 @@ public:
     co_return Response::empty(204);
   }
 
+  // The photo UCWA clients show for the user (GET {app}/photos/{sip}). The bytes must be what
+  // the Content-Type says, so a browser never sniffs them into something else.
+  awaitable<Response> put_photo(Request& req) {
+    const auto sip = sip_param(req);
+    const std::string type = lower(trim(req.headers.get("Content-Type")));
+    const bool jpeg = type == "image/jpeg" && req.body.size() >= 3 &&
+                      req.body.compare(0, 3, "\xFF\xD8\xFF") == 0;
+    const bool png = type == "image/png" && req.body.size() >= 8 &&
+                     req.body.compare(0, 8, "\x89PNG\r\n\x1A\n") == 0;
+    if (!jpeg && !png)
+      throw ParameterValidationFailure("the photo must be a JPEG or PNG image sent with its Content-Type");
+    storage::Photo photo{type, req.body, 0};
+    auto job = [this, sip, photo] {
+      if (!ctx_.store->find_user(sip)) return false;
+      ctx_.store->put_photo(sip, photo);
+      return true;
+    };
+    const bool found = co_await ctx_.pool->store(job);
+    if (!found) throw NotFound("no user " + sip);
+    logger("admin")->info("photo of {} set ({} bytes)", sip, req.body.size());
+    co_return Response::empty(204);
+  }
+
+  awaitable<Response> remove_photo(Request& req) {
+    const auto sip = sip_param(req);
+    auto job = [this, sip] { return ctx_.store->remove_photo(sip); };
+    const bool found = co_await ctx_.pool->store(job);
+    if (!found) throw NotFound("no photo for " + sip);
+    co_return Response::empty(204);
+  }
+
   awaitable<Response> remove(Request& req) {
     const auto sip = sip_param(req);
     auto job = [this, sip] {
@@ -279,6 +311,8 @@ void register_admin_routes(http::Router& internal, const AdminContext& ctx) {
   internal.add("PATCH", "/admin/v1/users/{sip}", guarded(api, &AdminApi::update));
   internal.add("DELETE", "/admin/v1/users/{sip}", guarded(api, &AdminApi::remove));
   internal.add("PUT", "/admin/v1/users/{sip}/password", guarded(api, &AdminApi::set_password));
+  internal.add("PUT", "/admin/v1/users/{sip}/photo", guarded(api, &AdminApi::put_photo));
+  internal.add("DELETE", "/admin/v1/users/{sip}/photo", guarded(api, &AdminApi::remove_photo));
 }
 
 }  // namespace parley::admin

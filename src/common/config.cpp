@@ -113,7 +113,8 @@ public:
   Config read(const toml::table& root) {
     Config cfg;
     check_keys(root, "", {"data_dir", "threads", "demo", "sip_domains", "log_level", "sites",
-                          "tls", "limits", "passwords", "discovery", "webticket"});
+                          "tls", "limits", "passwords", "discovery", "webticket", "mobility",
+                          "ucwa", "presence"});
     if (auto v = path_value(root, "", "data_dir")) cfg.data_dir = *v;
     read_integer(root, "", "threads", 0, 256, cfg.threads);
     if (auto v = get_bool(root, "", "demo")) cfg.demo = *v;
@@ -136,6 +137,9 @@ public:
     if (const auto* pw = get_table(root, "", "passwords")) read_passwords(*pw, cfg.passwords);
     if (const auto* d = get_table(root, "", "discovery")) read_discovery(*d, cfg);
     if (const auto* w = get_table(root, "", "webticket")) read_webticket(*w, cfg.webticket);
+    if (const auto* m = get_table(root, "", "mobility")) read_mobility(*m, cfg.mobility);
+    if (const auto* u = get_table(root, "", "ucwa")) read_ucwa(*u, cfg.ucwa);
+    if (const auto* p = get_table(root, "", "presence")) read_presence(*p, cfg.presence);
     return cfg;
   }
 
@@ -362,6 +366,44 @@ private:
       if (w.throttle.max_delay_seconds < w.throttle.base_delay_seconds)
         fail("\"webticket.throttle.max_delay_seconds\" must not be less than \"base_delay_seconds\"");
     }
+  }
+
+  void read_mobility(const toml::table& t, MobilityConfig& m) const {
+    check_keys(t, "mobility", {"session_expiration_interval", "session_short_expiration_interval"});
+    // Ranges of Set-CsMcxConfiguration (UCWA.md §6.2).
+    read_integer(t, "mobility", "session_expiration_interval", 120, 4294967295LL,
+                 m.session_expiration_interval);
+    read_integer(t, "mobility", "session_short_expiration_interval", 120, 4294967295LL,
+                 m.session_short_expiration_interval);
+    if (m.session_expiration_interval <= m.session_short_expiration_interval)
+      fail("\"mobility.session_expiration_interval\" (" +
+           std::to_string(m.session_expiration_interval) +
+           ") must be greater than \"mobility.session_short_expiration_interval\" (" +
+           std::to_string(m.session_short_expiration_interval) + ")");
+  }
+
+  void read_ucwa(const toml::table& t, UcwaConfig& u) const {
+    check_keys(t, "ucwa", {"idle_timeout_without_event_channel", "resume_after_seconds",
+                           "max_applications_per_user", "max_pending_events",
+                           "max_presence_subscriptions", "max_subscribed_contacts",
+                           "batch_delay_ms", "expiry_check_seconds", "time_scale"});
+    read_integer(t, "ucwa", "idle_timeout_without_event_channel", 60, 86400,
+                 u.idle_timeout_without_event_channel);
+    read_integer(t, "ucwa", "resume_after_seconds", 60, 86400, u.resume_after_seconds);
+    read_integer(t, "ucwa", "max_applications_per_user", 1, 1000, u.max_applications_per_user);
+    read_integer(t, "ucwa", "max_pending_events", 16, 100000, u.max_pending_events);
+    read_integer(t, "ucwa", "max_presence_subscriptions", 1, 1000, u.max_presence_subscriptions);
+    read_integer(t, "ucwa", "max_subscribed_contacts", 1, 100000, u.max_subscribed_contacts);
+    read_integer(t, "ucwa", "batch_delay_ms", 0, 5000, u.batch_delay_ms);
+    read_integer(t, "ucwa", "expiry_check_seconds", 1, 3600, u.expiry_check_seconds);
+    read_integer(t, "ucwa", "time_scale", 1, 10000, u.time_scale);
+  }
+
+  void read_presence(const toml::table& t, PresenceConfig& p) const {
+    check_keys(t, "presence", {"inactive_after_seconds", "away_after_inactive_seconds"});
+    read_integer(t, "presence", "inactive_after_seconds", 60, 86400, p.inactive_after_seconds);
+    read_integer(t, "presence", "away_after_inactive_seconds", 60, 86400,
+                 p.away_after_inactive_seconds);
   }
 
   void require_listener(const std::string& prefix, const SiteConfig& site) const {

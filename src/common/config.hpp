@@ -87,6 +87,41 @@ struct PasswordConfig {
   std::size_t memlimit = 64 * 1024 * 1024;    // crypto_pwhash_MEMLIMIT_INTERACTIVE
 };
 
+// The mobility service (Set-CsMcxConfiguration, UCWA.md §6.2): how long an application may stay
+// silent before it expires and must be created again.
+struct MobilityConfig {
+  // Push-capable mobile applications (device class phone or tablet).
+  std::uint32_t session_expiration_interval = 259200;
+  // Every other application (desktop, browser). Must be less than the long interval.
+  std::uint32_t session_short_expiration_interval = 3600;
+};
+
+// UCWA applications and their event channels (UCWA.md §3, §4).
+struct UcwaConfig {
+  // An application that has never opened its event channel expires after this many idle seconds.
+  unsigned idle_timeout_without_event_channel = 300;
+  // A P-GET arriving after a gap this long answers `resume`: subscriptions were reset meanwhile.
+  unsigned resume_after_seconds = 900;
+  unsigned max_applications_per_user = 16;   // more: 403 TooManyApplications
+  unsigned max_pending_events = 1024;        // per event channel; more: the channel resyncs
+  unsigned max_presence_subscriptions = 16;  // per application; more: 403 LimitExceeded
+  unsigned max_subscribed_contacts = 1000;   // per application over all its subscriptions
+  // Medium- and low-urgency events wait this long for others to share their package, unless
+  // the client asked for longer (`medium`, `low`); high-urgency events go at once.
+  unsigned batch_delay_ms = 20;
+  unsigned expiry_check_seconds = 30;        // how often idle applications are looked for
+  // For tests only: every UCWA timer (P-GET timeout, holds, expiry, idle presence, subscription
+  // durations) runs this many times faster.
+  unsigned time_scale = 1;
+};
+
+// Machine presence (UCWA.md §3.1 "Presence keep-alive"): without reportMyActivity an endpoint
+// becomes inactive, and later away.
+struct PresenceConfig {
+  unsigned inactive_after_seconds = 300;   // makeMeAvailable's inactiveTimeout overrides it
+  unsigned away_after_inactive_seconds = 300;
+};
+
 struct Config {
   std::filesystem::path data_dir = "./var/parley";
   unsigned threads = 0;  // 0: one per core
@@ -102,6 +137,9 @@ struct Config {
   PasswordConfig passwords;
   DiscoveryConfig discovery;
   WebTicketConfig webticket;
+  MobilityConfig mobility;
+  UcwaConfig ucwa;
+  PresenceConfig presence;
 };
 
 // Reads and validates a TOML file. Throws ConfigError.

@@ -3,6 +3,7 @@
 #include "admin/admin_api.hpp"
 #include "admin/ops_routes.hpp"
 #include "admin/signin_admin.hpp"
+#include "api/engine.hpp"
 #include "auth/token_service.hpp"
 #include "auth/webticket.hpp"
 #include "common/crypto.hpp"
@@ -11,6 +12,7 @@
 #include "net/http_server.hpp"
 #include "net/tls_context.hpp"
 #include "pki/dev_ca.hpp"
+#include "presence/hub.hpp"
 #include "runtime/blocking_pool.hpp"
 #include "runtime/metrics.hpp"
 #include "server/bootstrap.hpp"
@@ -136,15 +138,28 @@ int run_server(const Config& cfg, std::ostream& out) {
                                    advertised_https_base(cfg.external_site, http::Site::external, bound)};
 
     auth::TokenService tokens(*store, pool, cfg.webticket);
+    const auto scale = std::max(1u, cfg.ucwa.time_scale);
+    presence::Hub presence_hub(presence::UserPresence::Timers{
+        std::chrono::milliseconds(std::chrono::seconds(cfg.presence.inactive_after_seconds)) / scale,
+        std::chrono::milliseconds(std::chrono::seconds(cfg.presence.away_after_inactive_seconds)) /
+            scale});
+    api::Engine ucwa({&cfg, store.get(), &pool, &tokens, &presence_hub, internal_facts.https_base,
+                      external_facts.https_base});
+    // A disabled or removed user loses her tokens and her running applications at once.
     const admin::AdminContext admin_ctx{
         store.get(), &pool, cfg.passwords, credential_sha256,
-        [&tokens](const std::string& sip) { tokens.revoke_user_blocking(sip); }};
+        [&tokens, &ucwa](const std::string& sip) {
+          tokens.revoke_user_blocking(sip);
+          ucwa.sign_out_user(sip);
+        }};
     admin::register_ops_routes(routers.internal, *store, pool, metrics);
     admin::register_admin_routes(routers.internal, admin_ctx);
     admin::register_signin_admin_routes(routers.internal, admin_ctx, &tokens);
     auth::register_webticket_routes(routers, {store.get(), &pool, &tokens, cfg, {}});
     discovery::register_routes(routers, {&cfg, internal_facts.https_base, external_facts.https_base,
                                          &tokens, store.get(), &pool});
+    ucwa.register_routes(routers);
+    ucwa.start(ioc.get_executor());
     front.emplace(routers, metrics, internal_facts, external_facts);
     write_endpoints_file(data_dir, bound);
 
@@ -153,6 +168,7 @@ int run_server(const Config& cfg, std::ostream& out) {
       if (ec) return;
       log->info("signal {} received; finishing requests in flight (at most {} s)", signo,
                 cfg.limits.shutdown_grace_seconds);
+      ucwa.shutdown();  // waiting P-GETs answer now instead of holding the shutdown
       server.shutdown(std::chrono::seconds(cfg.limits.shutdown_grace_seconds), [&ioc] { ioc.stop(); });
     });
 

@@ -89,6 +89,29 @@ struct SigninQuery {
   std::size_t limit = 100;    // newest first
 };
 
+// A contact group of one user's contact list (UCWA.md §5.2). Every user has the two built-in
+// groups, created on first use: "pinned" (Favorites) and "default" (Other Contacts).
+struct ContactGroup {
+  std::int64_t id = 0;
+  std::string name;
+  std::string kind;  // "pinned" | "default" | "user"
+  bool operator==(const ContactGroup&) const = default;
+};
+
+// One contact in one group. A contact is any "user@domain" (not necessarily in the directory).
+struct GroupMembership {
+  std::string contact_uri;  // lower-case, no "sip:"
+  std::int64_t group_id = 0;
+  std::int64_t added_at_ms = 0;
+  bool operator==(const GroupMembership&) const = default;
+};
+
+struct Photo {
+  std::string content_type;  // "image/jpeg" | "image/png"
+  std::string bytes;
+  std::int64_t updated_at_ms = 0;
+};
+
 class Store {
 public:
   virtual ~Store() = default;
@@ -132,6 +155,42 @@ public:
   // The sign-in audit trail: append-only, listed newest first.
   virtual std::int64_t append_signin(const SigninRecord& record) = 0;
   virtual std::vector<SigninRecord> list_signins(const SigninQuery& q) = 0;
+
+  // Address-book search (UCWA.md §5.2): enabled users whose display name (or any word of it),
+  // email, SIP URI (user part or whole) or a phone number starts with `query`,
+  // case-insensitively; for phone numbers, only digits count on both sides ("+1 (425) 555" finds
+  // "+14255550100"). Ranked: exact SIP URI or email match first, then display-name prefix, then
+  // word-of-name prefix, then email/SIP prefix, then phone; ties by display name then SIP URI.
+  // Returns at most `limit` users. The query is at most 256 characters; an empty query matches
+  // nobody.
+  virtual std::vector<User> search_directory(std::string_view query, std::size_t limit) = 0;
+
+  // Contact list. Listing creates the built-in groups when the user has none yet; their order
+  // is pinned, default, then user groups by name.
+  virtual std::vector<ContactGroup> list_groups(std::string_view owner) = 0;
+  // Throws parley::Conflict when the owner already has a group with that name
+  // (case-insensitively), parley::ParameterValidationFailure for an empty name or one longer than
+  // 256 characters, parley::Forbidden/LimitExceeded beyond 64 groups.
+  virtual ContactGroup create_group(std::string_view owner, std::string_view name) = 0;
+  // False when there is no such group of that owner. Built-in groups cannot be renamed or
+  // removed (parley::Forbidden). Removing a group removes its memberships.
+  virtual bool rename_group(std::string_view owner, std::int64_t group_id, std::string_view name) = 0;
+  virtual bool remove_group(std::string_view owner, std::int64_t group_id) = 0;
+  // Ordered by contact URI, then group id.
+  virtual std::vector<GroupMembership> list_memberships(std::string_view owner) = 0;
+  // True when added, false when it was already there. Throws parley::NotFound when the group is
+  // not the owner's, parley::Forbidden/LimitExceeded beyond 1000 distinct contacts.
+  virtual bool add_membership(std::string_view owner, std::string_view contact_uri,
+                              std::int64_t group_id) = 0;
+  virtual bool remove_membership(std::string_view owner, std::string_view contact_uri,
+                                 std::int64_t group_id) = 0;
+  // Removes the contact from every group; returns how many memberships there were.
+  virtual std::size_t remove_contact(std::string_view owner, std::string_view contact_uri) = 0;
+
+  // Photos (at most 512 KiB each). Removing a user removes her photo and contact list.
+  virtual std::optional<Photo> find_photo(std::string_view sip_uri) = 0;
+  virtual void put_photo(std::string_view sip_uri, const Photo& photo) = 0;
+  virtual bool remove_photo(std::string_view sip_uri) = 0;
 
   // Small named values the server keeps for itself (admin credential hash, CA serial, ...).
   virtual std::optional<std::string> get_setting(std::string_view key) = 0;

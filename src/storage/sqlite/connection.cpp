@@ -32,6 +32,17 @@ Statement& Statement::bind_int(int index, std::int64_t value) {
   return *this;
 }
 
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX))
+    throw StoreError(fmt::format("database {}: a value of {} bytes is too large to store",
+                                 connection_.file().string(), bytes.size()));
+  // A zero-length blob with a null pointer would be stored as NULL; keep it a blob.
+  if (sqlite3_bind_blob(stmt_, index, bytes.empty() ? "" : bytes.data(),
+                        static_cast<int>(bytes.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+    connection_.fail("bind parameter");
+  return *this;
+}
+
 Statement& Statement::bind_bool(int index, bool value) {
   return bind_int(index, value ? 1 : 0);
 }
@@ -52,6 +63,13 @@ std::string Statement::column_text(int column) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
   if (text == nullptr) return {};
   return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+std::string Statement::column_blob(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  if (data == nullptr) return {};
+  return std::string(static_cast<const char*>(data),
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
 std::int64_t Statement::column_int(int column) const {

@@ -39,6 +39,8 @@ public:
   Statement& bind_text(int index, std::string_view value);
   Statement& bind_int(int index, std::int64_t value);
   Statement& bind_bool(int index, bool value);
+  // Bytes that need not be text (photos): stored as a BLOB, read back with column_blob.
+  Statement& bind_blob(int index, std::string_view bytes);
 
   // True when a row is ready to read, false when the statement has finished.
   bool step();
@@ -47,6 +49,7 @@ public:
 
   std::string column_text(int column) const;
   std::int64_t column_int(int column) const;
+  std::string column_blob(int column) const;
   bool column_bool(int column) const { return column_int(column) != 0; }
 
 private:

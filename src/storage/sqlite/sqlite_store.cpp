@@ -18,9 +18,13 @@
 #include "common/time.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/contacts.hpp"
+#include "storage/sqlite/directory.hpp"
 #include "storage/sqlite/input.hpp"
+#include "storage/sqlite/photos.hpp"
 #include "storage/sqlite/signins.hpp"
 #include "storage/sqlite/tokens.hpp"
+#include "storage/sqlite/user_row.hpp"
 
 namespace parley::storage {
 namespace {
@@ -31,6 +35,7 @@ using sqlite::Statement;
 using sqlite::Transaction;
 using sqlite::check_size;
 using sqlite::lower_ascii;
+using sqlite::read_user;
 using sqlite::uri_for_lookup;
 using sqlite::uri_for_write;
 
@@ -45,17 +50,12 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // ---- SQL. Statements are cached by the address of these constants. ----
 
-#define PARLEY_USER_COLUMNS                                                                 \
-  "id, sip_uri, display_name, email, title, department, office, phone_work, phone_mobile, " \
-  "phone_home, phone_other, site, enabled, "                                                \
-  "CASE WHEN password_hash <> '' THEN 1 ELSE 0 END, created_at_ms, updated_at_ms"
-
 constexpr char kSelectOne[] = "SELECT 1";
-constexpr char kFindUser[] = "SELECT " PARLEY_USER_COLUMNS " FROM users WHERE sip_uri = ?";
+constexpr char kFindUser[] = "SELECT " PARLEY_SQLITE_USER_COLUMNS " FROM users WHERE sip_uri = ?";
 constexpr char kListUsers[] =
-    "SELECT " PARLEY_USER_COLUMNS " FROM users WHERE sip_uri > ? ORDER BY sip_uri LIMIT ?";
+    "SELECT " PARLEY_SQLITE_USER_COLUMNS " FROM users WHERE sip_uri > ? ORDER BY sip_uri LIMIT ?";
 constexpr char kListUsersByEnabled[] =
-    "SELECT " PARLEY_USER_COLUMNS
+    "SELECT " PARLEY_SQLITE_USER_COLUMNS
     " FROM users WHERE sip_uri > ? AND enabled = ? ORDER BY sip_uri LIMIT ?";
 constexpr char kCountUsers[] = "SELECT COUNT(*) FROM users";
 constexpr char kInsertUser[] =
@@ -74,8 +74,6 @@ constexpr char kGetSetting[] = "SELECT value FROM settings WHERE key = ?";
 constexpr char kPutSetting[] =
     "INSERT INTO settings (key, value) VALUES (?, ?) "
     "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-
-#undef PARLEY_USER_COLUMNS
 
 // Migration bookkeeping lives outside the numbered migrations: it must exist before the first.
 constexpr char kCreateMigrationsTable[] =
@@ -198,6 +196,16 @@ void configure(Connection& db) {
   db.exec("PRAGMA foreign_keys = ON");
 }
 
+// Steps a migration needs that SQL alone cannot do, run right after its script in the same
+// transaction: 0003 introduced the search index, whose terms are computed here.
+struct AfterMigration {
+  int version;
+  void (*run)(Connection&);
+};
+constexpr AfterMigration kAfterMigrations[] = {
+    {3, sqlite::index_all_users},
+};
+
 // Applies every migration newer than the database, each in its own transaction. Returns the
 // version the database is at afterwards.
 int migrate(Connection& db) {
@@ -220,6 +228,8 @@ int migrate(Connection& db) {
       continue;
     }
     db.exec(std::string(m.sql));
+    for (const AfterMigration& step : kAfterMigrations)
+      if (step.version == m.version) step.run(db);
     db.prepare(kRecordMigration)
         .bind_int(1, m.version)
         .bind_text(2, m.name)
@@ -234,27 +244,6 @@ int migrate(Connection& db) {
 }
 
 // ---- The store ----
-
-User read_user(const Statement& st) {
-  User u;
-  u.id = st.column_int(0);
-  u.sip_uri = st.column_text(1);
-  u.profile.display_name = st.column_text(2);
-  u.profile.email = st.column_text(3);
-  u.profile.title = st.column_text(4);
-  u.profile.department = st.column_text(5);
-  u.profile.office = st.column_text(6);
-  u.profile.phones.work = st.column_text(7);
-  u.profile.phones.mobile = st.column_text(8);
-  u.profile.phones.home = st.column_text(9);
-  u.profile.phones.other = st.column_text(10);
-  u.profile.site = st.column_text(11);
-  u.enabled = st.column_bool(12);
-  u.has_password = st.column_bool(13);
-  u.created_at_ms = st.column_int(14);
-  u.updated_at_ms = st.column_int(15);
-  return u;
-}
 
 class SqliteStore final : public Store {
 public:
@@ -303,7 +292,10 @@ public:
     check_profile(profile);
     check_password_hash(password_hash);
     std::lock_guard lock(mutex_);
-    return insert_locked(uri, profile, enabled, password_hash);
+    Transaction tx(db_);
+    User user = insert_locked(uri, profile, enabled, password_hash);
+    tx.commit();
+    return user;
   }
 
   std::optional<User> update_user(std::string_view sip_uri, const UserPatch& patch) override {
@@ -327,8 +319,8 @@ public:
     const auto uri = uri_for_lookup(sip_uri);
     if (!uri) return false;
     std::lock_guard lock(mutex_);
-    // Her tokens go in the same statement, through ON DELETE CASCADE (configure() turns foreign
-    // keys on for this connection).
+    // Her tokens, search terms, photo and contact list go in the same statement, through
+    // ON DELETE CASCADE (configure() turns foreign keys on for this connection).
     db_.prepare(kDeleteUser).bind_text(1, *uri).run();
     return db_.changes() > 0;
   }
@@ -455,6 +447,69 @@ public:
     return sqlite::list_signins(db_, q);
   }
 
+  std::vector<User> search_directory(std::string_view query, std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::search_directory(db_, query, limit);
+  }
+
+  std::vector<ContactGroup> list_groups(std::string_view owner) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::list_groups(db_, owner);
+  }
+
+  ContactGroup create_group(std::string_view owner, std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::create_group(db_, owner, name);
+  }
+
+  bool rename_group(std::string_view owner, std::int64_t group_id,
+                    std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::rename_group(db_, owner, group_id, name);
+  }
+
+  bool remove_group(std::string_view owner, std::int64_t group_id) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::remove_group(db_, owner, group_id);
+  }
+
+  std::vector<GroupMembership> list_memberships(std::string_view owner) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::list_memberships(db_, owner);
+  }
+
+  bool add_membership(std::string_view owner, std::string_view contact_uri,
+                      std::int64_t group_id) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::add_membership(db_, owner, contact_uri, group_id);
+  }
+
+  bool remove_membership(std::string_view owner, std::string_view contact_uri,
+                         std::int64_t group_id) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::remove_membership(db_, owner, contact_uri, group_id);
+  }
+
+  std::size_t remove_contact(std::string_view owner, std::string_view contact_uri) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::remove_contact(db_, owner, contact_uri);
+  }
+
+  std::optional<Photo> find_photo(std::string_view sip_uri) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::find_photo(db_, sip_uri);
+  }
+
+  void put_photo(std::string_view sip_uri, const Photo& photo) override {
+    std::lock_guard lock(mutex_);
+    sqlite::put_photo(db_, sip_uri, photo);
+  }
+
+  bool remove_photo(std::string_view sip_uri) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::remove_photo(db_, sip_uri);
+  }
+
   int schema_version() override {
     std::lock_guard lock(mutex_);
     return version_;
@@ -468,6 +523,7 @@ private:
     return read_user(st);
   }
 
+  // Callers hold a transaction, so the user never exists without her search terms.
   User insert_locked(const std::string& uri, const UserProfile& p, bool enabled,
                      std::string_view password_hash) {
     const std::int64_t now = now_ms();
@@ -503,12 +559,14 @@ private:
     u.has_password = !password_hash.empty();
     u.created_at_ms = now;
     u.updated_at_ms = now;
+    sqlite::index_user(db_, u.id, uri, p);
     return u;
   }
 
-  // Callers hold a transaction: disabling a user and killing her tokens happen together, so no
-  // request can still authenticate as her once the change is visible (DESIGN.md §3). This covers
-  // every way of disabling, including the CLI writing to the file while parleyd runs.
+  // Callers hold a transaction: the search terms change with the row, and disabling a user and
+  // killing her tokens happen together, so no request can still authenticate as her once the
+  // change is visible (DESIGN.md §3). This covers every way of disabling, including the CLI
+  // writing to the file while parleyd runs.
   void update_locked(User& user, const UserProfile& p, bool enabled) {
     const std::int64_t updated = next_update_time(user.updated_at_ms);
     if (user.enabled && !enabled) sqlite::revoke_tokens_of_user_id(db_, user.id);
@@ -527,6 +585,7 @@ private:
         .bind_int(12, updated)
         .bind_int(13, user.id)
         .run();
+    sqlite::index_user(db_, user.id, user.sip_uri, p);
     user.profile = p;
     user.enabled = enabled;
     user.updated_at_ms = updated;

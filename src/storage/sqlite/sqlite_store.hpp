@@ -22,6 +22,9 @@ namespace parley::storage {
 // limits are in sqlite/tokens.hpp and sqlite/signins.hpp; the sign-in log keeps the newest
 // million attempts and drops older ones.
 //
+// Contact-list and photo limits are in sqlite/contacts.hpp and sqlite/photos.hpp; the search
+// index in sqlite/directory.hpp.
+//
 // Disabling a user (update_user, import_users) deletes her tokens in the same transaction.
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& db_file);
 

@@ -1,6 +1,7 @@
 #pragma once
-// An in-memory Store for the auth tests: users, password hashes, tokens and sign-ins in maps,
-// with counters that let a test see how often the token table was asked (the cache's point).
+// An in-memory Store for the auth tests: users, password hashes, tokens, sign-ins, contact lists
+// and photos in maps, with counters that let a test see how often the token table was asked (the
+// cache's point).
 // Thread-safe, since the code under test calls it from the blocking pool.
 
 #include "common/error.hpp"
@@ -11,6 +12,8 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <tuple>
+#include <vector>
 
 namespace parley::auth::testing {
 
@@ -55,6 +58,9 @@ public:
   bool remove_user(std::string_view sip) override {
     std::lock_guard lock(mutex_);
     std::erase_if(tokens_, [&](const auto& t) { return t.second.sip_uri == sip; });
+    groups_.erase(std::string(sip));
+    memberships_.erase(std::string(sip));
+    photos_.erase(std::string(sip));
     hashes_.erase(std::string(sip));
     return users_.erase(std::string(sip)) > 0;
   }
@@ -120,6 +126,103 @@ public:
     return {signins_.rbegin(), signins_.rend()};
   }
 
+  // Address book, contact list and photos: just enough behaviour for code that touches them in
+  // passing; the real rules (ranking, limits, validation) are tested against the SQLite store.
+  std::vector<storage::User> search_directory(std::string_view query, std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<storage::User> out;
+    if (query.empty()) return out;
+    for (const auto& [sip, u] : users_) {
+      if (out.size() >= limit) break;
+      if (u.enabled && (sip.starts_with(query) || u.profile.display_name.starts_with(query)))
+        out.push_back(u);
+    }
+    return out;
+  }
+  std::vector<storage::ContactGroup> list_groups(std::string_view owner) override {
+    std::lock_guard lock(mutex_);
+    auto& groups = groups_[std::string(owner)];
+    if (groups.empty()) {
+      groups.push_back({next_group_id_++, "Favorites", "pinned"});
+      groups.push_back({next_group_id_++, "Other Contacts", "default"});
+    }
+    return groups;
+  }
+  storage::ContactGroup create_group(std::string_view owner, std::string_view name) override {
+    list_groups(owner);
+    std::lock_guard lock(mutex_);
+    auto& groups = groups_[std::string(owner)];
+    for (const auto& g : groups)
+      if (g.name == name) throw Conflict("group exists");
+    groups.push_back({next_group_id_++, std::string(name), "user"});
+    return groups.back();
+  }
+  bool rename_group(std::string_view owner, std::int64_t id, std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    for (auto& g : groups_[std::string(owner)])
+      if (g.id == id) {
+        if (g.kind != "user") throw Forbidden("built-in group");
+        g.name = std::string(name);
+        return true;
+      }
+    return false;
+  }
+  bool remove_group(std::string_view owner, std::int64_t id) override {
+    std::lock_guard lock(mutex_);
+    auto& groups = groups_[std::string(owner)];
+    for (const auto& g : groups)
+      if (g.id == id && g.kind != "user") throw Forbidden("built-in group");
+    auto& members = memberships_[std::string(owner)];
+    std::erase_if(members, [&](const auto& m) { return m.group_id == id; });
+    return std::erase_if(groups, [&](const auto& g) { return g.id == id; }) > 0;
+  }
+  std::vector<storage::GroupMembership> list_memberships(std::string_view owner) override {
+    std::lock_guard lock(mutex_);
+    auto out = memberships_[std::string(owner)];
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.contact_uri, a.group_id) < std::tie(b.contact_uri, b.group_id);
+    });
+    return out;
+  }
+  bool add_membership(std::string_view owner, std::string_view contact, std::int64_t id) override {
+    std::lock_guard lock(mutex_);
+    const auto& groups = groups_[std::string(owner)];
+    if (std::none_of(groups.begin(), groups.end(), [&](const auto& g) { return g.id == id; }))
+      throw NotFound("no such group");
+    auto& members = memberships_[std::string(owner)];
+    for (const auto& m : members)
+      if (m.contact_uri == contact && m.group_id == id) return false;
+    members.push_back({std::string(contact), id, 0});
+    return true;
+  }
+  bool remove_membership(std::string_view owner, std::string_view contact,
+                         std::int64_t id) override {
+    std::lock_guard lock(mutex_);
+    return std::erase_if(memberships_[std::string(owner)], [&](const auto& m) {
+             return m.contact_uri == contact && m.group_id == id;
+           }) > 0;
+  }
+  std::size_t remove_contact(std::string_view owner, std::string_view contact) override {
+    std::lock_guard lock(mutex_);
+    return std::erase_if(memberships_[std::string(owner)],
+                         [&](const auto& m) { return m.contact_uri == contact; });
+  }
+  std::optional<storage::Photo> find_photo(std::string_view sip) override {
+    std::lock_guard lock(mutex_);
+    auto it = photos_.find(std::string(sip));
+    if (it == photos_.end()) return std::nullopt;
+    return it->second;
+  }
+  void put_photo(std::string_view sip, const storage::Photo& photo) override {
+    std::lock_guard lock(mutex_);
+    if (!users_.count(std::string(sip))) throw NotFound("no such user");
+    photos_[std::string(sip)] = photo;
+  }
+  bool remove_photo(std::string_view sip) override {
+    std::lock_guard lock(mutex_);
+    return photos_.erase(std::string(sip)) > 0;
+  }
+
   std::optional<std::string> get_setting(std::string_view) override { return std::nullopt; }
   void put_setting(std::string_view, std::string_view) override {}
   int schema_version() override { return 2; }
@@ -148,6 +251,10 @@ private:
   std::map<std::string, std::string> hashes_;
   std::map<std::string, storage::TokenRecord> tokens_;
   std::vector<storage::SigninRecord> signins_;
+  std::map<std::string, std::vector<storage::ContactGroup>> groups_;
+  std::map<std::string, std::vector<storage::GroupMembership>> memberships_;
+  std::map<std::string, storage::Photo> photos_;
+  std::int64_t next_group_id_ = 1;
   int purges_ = 0;
   int password_updates_ = 0;
 };

@@ -68,6 +68,34 @@ void expect_defaults(const Config& c, bool demo) {
   EXPECT_EQ(c.limits.max_connections, 10000u);
   EXPECT_EQ(c.passwords.opslimit, 2u);
   EXPECT_EQ(c.passwords.memlimit, 67108864u);
+  EXPECT_EQ(c.mobility.session_expiration_interval, 259200u);
+  EXPECT_EQ(c.mobility.session_short_expiration_interval, 3600u);
+  EXPECT_EQ(c.ucwa.idle_timeout_without_event_channel, d.ucwa.idle_timeout_without_event_channel);
+  EXPECT_EQ(c.ucwa.resume_after_seconds, d.ucwa.resume_after_seconds);
+  EXPECT_EQ(c.ucwa.max_applications_per_user, d.ucwa.max_applications_per_user);
+  EXPECT_EQ(c.ucwa.max_pending_events, d.ucwa.max_pending_events);
+  EXPECT_EQ(c.ucwa.max_presence_subscriptions, d.ucwa.max_presence_subscriptions);
+  EXPECT_EQ(c.ucwa.max_subscribed_contacts, d.ucwa.max_subscribed_contacts);
+  EXPECT_EQ(c.ucwa.batch_delay_ms, d.ucwa.batch_delay_ms);
+  EXPECT_EQ(c.ucwa.expiry_check_seconds, d.ucwa.expiry_check_seconds);
+  EXPECT_EQ(c.ucwa.time_scale, 1u);
+  EXPECT_EQ(c.presence.inactive_after_seconds, 300u);
+  EXPECT_EQ(c.presence.away_after_inactive_seconds, 300u);
+}
+
+TEST(Config, MobilityAndUcwaSections) {
+  const Config c = parse_config(
+      "[mobility]\nsession_expiration_interval = 86400\nsession_short_expiration_interval = 600\n"
+      "[ucwa]\ntime_scale = 100\nmax_pending_events = 64\n[presence]\ninactive_after_seconds = 120\n");
+  EXPECT_EQ(c.mobility.session_expiration_interval, 86400u);
+  EXPECT_EQ(c.mobility.session_short_expiration_interval, 600u);
+  EXPECT_EQ(c.ucwa.time_scale, 100u);
+  EXPECT_EQ(c.ucwa.max_pending_events, 64u);
+  EXPECT_EQ(c.presence.inactive_after_seconds, 120u);
+  // The largest value Set-CsMcxConfiguration allows is accepted.
+  EXPECT_EQ(parse_config("[mobility]\nsession_expiration_interval = 4294967295\n")
+                .mobility.session_expiration_interval,
+            4294967295u);
 }
 
 TEST(Config, EmptyTextGivesDefaults) {
@@ -389,6 +417,16 @@ TEST(DiscoveryConfig, BadValuesNameTheKey) {
   expect_error("[webticket.throttle]\nbase_delay_seconds = 10\nmax_delay_seconds = 5\n",
                {"webticket.throttle.max_delay_seconds"});
   expect_error("[sites.external]\nadvertised_port = 70000\n", {"sites.external.advertised_port"});
+  expect_error("[mobility]\nsession_short_expiration_interval = 119\n",
+               {"mobility.session_short_expiration_interval", "120..4294967295"});
+  expect_error("[mobility]\nsession_expiration_interval = 4294967296\n",
+               {"mobility.session_expiration_interval"});
+  expect_error("[mobility]\nsession_expiration_interval = 3600\nsession_short_expiration_interval = 3600\n",
+               {"must be greater than", "mobility.session_short_expiration_interval"});
+  expect_error("[ucwa]\ntime_scale = 0\n", {"ucwa.time_scale", "1..10000"});
+  expect_error("[ucwa]\nmax_pending_events = 1\n", {"ucwa.max_pending_events"});
+  expect_error("[ucwa]\nspeed = 1\n", {"ucwa.speed"});
+  expect_error("[presence]\naway_after_inactive_seconds = 5\n", {"presence.away_after_inactive_seconds"});
 }
 
 TEST(ShippedConfig, ReferenceConfigListsTheDefaults) {
@@ -411,7 +449,13 @@ TEST(ShippedConfig, ReferenceConfigMentionsEveryKey) {
         "exposed_web_url =", "http_discovery =", "cross_domain_origins =", "[[discovery.pools]]",
         "internal_fqdn =", "external_fqdn =", "sites =", "[webticket]",
         "token_lifetime_seconds =", "[webticket.throttle]", "account_failures =",
-        "address_failures =", "base_delay_seconds =", "max_delay_seconds ="})
+        "address_failures =", "base_delay_seconds =", "max_delay_seconds =", "[mobility]",
+        "session_expiration_interval =", "session_short_expiration_interval =", "[ucwa]",
+        "idle_timeout_without_event_channel =", "resume_after_seconds =",
+        "max_applications_per_user =", "max_pending_events =", "max_presence_subscriptions =",
+        "max_subscribed_contacts =", "batch_delay_ms =", "expiry_check_seconds =",
+        "time_scale =", "[presence]", "inactive_after_seconds =",
+        "away_after_inactive_seconds ="})
     EXPECT_NE(text.find(key), std::string::npos) << key;
 }
 

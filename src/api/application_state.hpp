@@ -1,0 +1,58 @@
+#pragma once
+// Engine-side state of an application (engine.hpp's Application::Private), shared by the files
+// of src/api/. Guarded by `mutex` unless a member says otherwise.
+
+#include "api/engine.hpp"
+#include "events/event_channel.hpp"
+#include "storage/store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace parley::api {
+
+// What makeMeAvailable (UCWA.md §5.1) set, shown by `communication`.
+struct Availability {
+  std::vector<std::string> modalities;       // supportedModalities
+  std::vector<std::string> message_formats;  // supportedMessageFormats
+  std::string phone_number;
+  std::string audio_preference = "VoipAudio";
+};
+
+// The last network the application reported (reportMyNetwork).
+struct ReportedNetwork {
+  std::string client_network_type;  // "Internal" | "External"; empty: never reported
+  std::string ip, subnet_id, mac, wap_bssid, chassis_id, port_id;
+  std::int64_t rssi = 0;
+  bool wifi() const { return !wap_bssid.empty(); }
+};
+
+struct Application::Private {
+  using Clock = std::chrono::steady_clock;
+
+  mutable std::mutex mutex;
+  // One event channel per instance ("" when the client gave no instanceId).
+  std::map<std::string, std::shared_ptr<events::EventChannel>> channels;
+  bool available = false;
+  bool gone = false;
+  Availability availability;
+  ReportedNetwork network;
+  std::uint64_t communication_etag = 1;
+  Clock::time_point last_request = Clock::now();
+  bool used_event_channel = false;
+  // The owner's directory entry, refreshed when older than a minute (`me` is read often).
+  storage::User user;
+  Clock::time_point user_loaded{};
+  // Requests of this application being served right now (a waiting P-GET is one).
+  std::atomic<int> in_flight{0};
+};
+
+// A random GUID-shaped property name per server, for PUT-able resources (UCWA.md §0).
+const std::string& put_guid_property();
+
+}  // namespace parley::api
