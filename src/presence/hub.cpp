@@ -35,7 +35,12 @@ Snapshot snapshot_of(const Entry& e, Clock::time_point now) {
 
 unsigned diff(const Snapshot& before, const Snapshot& after) {
   unsigned mask = 0;
-  if (before.aggregate != after.aggregate) mask |= static_cast<unsigned>(Change::presence);
+  // lastActive alone does not count: every reportMyActivity would otherwise send every watcher
+  // an event, about once a minute per endpoint, for nothing they can see.
+  const auto& a = before.aggregate;
+  const auto& b = after.aggregate;
+  if (a.availability != b.availability || a.activity != b.activity || a.device_type != b.device_type)
+    mask |= static_cast<unsigned>(Change::presence);
   if (before.note != after.note) mask |= static_cast<unsigned>(Change::note);
   if (before.location != after.location) mask |= static_cast<unsigned>(Change::location);
   return mask;

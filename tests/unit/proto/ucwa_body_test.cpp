@@ -116,7 +116,7 @@ TEST(UcwaBody, WrongTypesNameTheProperty) {
   expect_invalid([&] { body.integer("inactiveTimeout", 1, 60); }, "inactiveTimeout");
   expect_invalid([&] { body.boolean("includeInContactCard"); }, "includeInContactCard");
   expect_invalid([&] { body.strings("supportedModalities", 10, 32); }, "supportedModalities");
-  expect_invalid([&] { body.required_string("supportedModalities", 32); }, "supportedModalities");
+  expect_invalid([&] { body.required_string("signInAs", 32); }, "signInAs");
 }
 
 TEST(UcwaBody, NullIsAbsent) {
