@@ -346,6 +346,58 @@ TEST_F(Ucwa, PoliciesReflectTheMobilityPolicy) {
   EXPECT_EQ(str(p.at("saveCredentials")), "Enabled");
 }
 
+TEST_F(Ucwa, PhotosComeFromTheDirectoryWithBearerOrCookie) {
+  start();
+  UcwaApp app(server, alice);
+  const std::string png("\x89PNG\r\n\x1A\n\0\0\0\rIHDR-not-really-a-picture", 29);
+  const std::string admin = server.internal_https + "/admin/v1/users/bob@example.org/photo";
+  // The admin API refuses bytes that are not what the Content-Type says.
+  EXPECT_EQ(http_request("PUT", admin, server.ca_file(), "GIF89a", server.admin_credential(),
+                         {"Content-Type: image/png"}).status, 400);
+  ASSERT_EQ(http_request("PUT", admin, server.ca_file(), png, server.admin_credential(),
+                         {"Content-Type: image/png"}).status, 204);
+  // The external site has no admin surface.
+  EXPECT_EQ(http_request("PUT", server.external_https + "/admin/v1/users/bob@example.org/photo",
+                         server.ca_file(), png, server.admin_credential(), {"Content-Type: image/png"}).status, 404);
+
+  const auto bearer = app.get(app.href() + "/photos/bob@example.org");
+  ASSERT_EQ(bearer.status, 200);
+  EXPECT_EQ(bearer.body, png);
+  EXPECT_EQ(bearer.header("Content-Type"), "image/png");
+  EXPECT_EQ(app.get(app.href() + "/photos/alice@example.org").status, 404);
+
+  // An <img> has only the cookie set at creation; it works on the photos path and nowhere else.
+  const std::string cookie = app.create_cookie.substr(0, app.create_cookie.find(';'));
+  const auto by_cookie = http_request("GET", server.external_https + app.href() + "/photos/sip:bob@example.org",
+                                      server.ca_file(), "", "", {"Cookie: " + cookie});
+  EXPECT_EQ(by_cookie.status, 200);
+  EXPECT_EQ(by_cookie.body, png);
+  EXPECT_EQ(http_request("GET", server.external_https + app.href() + "/me", server.ca_file(), "", "",
+                         {"Cookie: " + cookie}).status, 401);
+  EXPECT_EQ(http_request("GET", server.external_https + app.href() + "/photos/bob@example.org",
+                         server.ca_file(), "").status, 401);
+}
+
+TEST_F(Ucwa, DisablingAUserSignsHerApplicationsOut) {
+  start();
+  UcwaApp app(server, bob);
+  app.make_me_available();
+  UcwaApp watcher(server, alice);
+  auto waiting = std::async(std::launch::async, [&] {
+    app.pget();  // the makeMeAvailable events
+    return app.pget_raw();
+  });
+  std::this_thread::sleep_for(300ms);
+  const auto r = run_command({parley_binary(), "--data-dir", server.data_dir().string(), "user", "disable",
+                              "bob@example.org"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // The waiting event channel learns at once that the application is gone.
+  const auto answer = waiting.get();
+  EXPECT_EQ(answer.status, 404);
+  EXPECT_EQ(subcode_of(answer), "ApplicationNotFound");
+  EXPECT_EQ(app.get(app.href()).status, 401);  // and the token is dead too
+}
+
 TEST_F(Ucwa, APendingGetIsAnsweredAtShutdown) {
   start();
   UcwaApp app(server, alice);
