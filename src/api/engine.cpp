@@ -213,6 +213,19 @@ std::size_t Engine::application_count() const {
   return impl_->apps.size();
 }
 
+Engine::Counts Engine::counts() const {
+  Counts c;
+  std::shared_lock lock(impl_->mutex);
+  c.applications = impl_->apps.size();
+  for (const auto& [id, app] : impl_->apps) {
+    std::lock_guard app_lock(app->state().mutex);
+    if (app->state().available) ++c.available;
+    for (const auto& [instance, channel] : app->state().channels)
+      if (channel->parked()) ++c.parked_channels;
+  }
+  return c;
+}
+
 void Engine::sign_out_user(std::string_view user) {
   for (auto& app : applications_of(user)) impl_->remove(app);
 }

@@ -106,6 +106,12 @@ public:
   std::shared_ptr<Application> find(std::string_view id) const;
   std::vector<std::shared_ptr<Application>> applications_of(std::string_view user) const;
   std::size_t application_count() const;
+  struct Counts {
+    std::size_t applications = 0;
+    std::size_t available = 0;       // made available (have presence)
+    std::size_t parked_channels = 0; // event channels with a pending GET now
+  };
+  Counts counts() const;
 
   // Signs every application of the user out (her account was disabled, removed or its password
   // changed). Safe from any thread.

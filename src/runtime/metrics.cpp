@@ -68,6 +68,11 @@ void Metrics::store_call(std::chrono::steady_clock::duration elapsed) {
   store_latency_.observe(seconds(elapsed));
 }
 
+void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+}
+
 std::string Metrics::render() const {
   std::string out;
   out += "# HELP parley_http_requests_total HTTP requests answered, by site, route and status.\n";
@@ -91,6 +96,15 @@ std::string Metrics::render() const {
   out += "# HELP parley_store_operation_duration_seconds Time of one store call on the worker pool.\n";
   out += "# TYPE parley_store_operation_duration_seconds histogram\n";
   store_latency_.render(out, "parley_store_operation_duration_seconds", "");
+  std::vector<Gauge> gauges;
+  {
+    std::lock_guard lock(mutex_);
+    gauges = gauges_;
+  }
+  for (const auto& g : gauges) {
+    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n";
+    out += fmt::format("{} {}\n", g.name, g.read());
+  }
   return out;
 }
 

@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <vector>
 #include <mutex>
 #include <string>
 #include <tuple>
@@ -37,9 +39,17 @@ public:
                     std::chrono::steady_clock::duration elapsed);
   void connection_delta(http::Site site, int delta);
   void store_call(std::chrono::steady_clock::duration elapsed);
+  // A gauge read when /metrics is scraped (e.g. applications running now). Register before
+  // serving; `read` must be safe from any thread.
+  void add_gauge(std::string name, std::string help, std::function<double()> read);
   std::string render() const;
 
 private:
+  struct Gauge {
+    std::string name, help;
+    std::function<double()> read;
+  };
+  std::vector<Gauge> gauges_;
   mutable std::mutex mutex_;
   // Transparent comparison lets the hot path look a counter up without building strings.
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> requests_;

@@ -160,6 +160,15 @@ int run_server(const Config& cfg, std::ostream& out) {
                                          &tokens, store.get(), &pool});
     ucwa.register_routes(routers);
     ucwa.start(ioc.get_executor());
+    // The figures the seed's operators watched: sessions, and those kept connected.
+    metrics.add_gauge("parley_ucwa_applications", "UCWA applications running now.",
+                      [&ucwa] { return static_cast<double>(ucwa.counts().applications); });
+    metrics.add_gauge("parley_ucwa_available_applications",
+                      "UCWA applications that made themselves available (publish presence).",
+                      [&ucwa] { return static_cast<double>(ucwa.counts().available); });
+    metrics.add_gauge("parley_ucwa_parked_event_channels",
+                      "Event channels with a pending GET held now.",
+                      [&ucwa] { return static_cast<double>(ucwa.counts().parked_channels); });
     front.emplace(routers, metrics, internal_facts, external_facts);
     write_endpoints_file(data_dir, bound);
 

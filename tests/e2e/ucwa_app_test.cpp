@@ -403,6 +403,10 @@ TEST_F(Ucwa, APendingGetIsAnsweredAtShutdown) {
   UcwaApp app(server, alice);
   auto waiting = std::async(std::launch::async, [&] { return app.pget_raw(); });
   std::this_thread::sleep_for(300ms);
+  // Operators see the session and its held event channel.
+  const auto metrics = http_request("GET", server.internal_https + "/metrics", server.ca_file());
+  EXPECT_NE(metrics.body.find("parley_ucwa_applications 1\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("parley_ucwa_parked_event_channels 1\n"), std::string::npos);
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(server.stop(), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
