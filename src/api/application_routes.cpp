@@ -89,6 +89,7 @@ void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteR
       const std::string url = self->webticket_url(req.site);
       co_return auth::challenge_response(url, "a valid bearer token is required");
     }
+    check_min_version(req);
     const auto body = proto::ucwa::Body::parse_json_request(req.headers.get("Content-Type"), req.body);
     const std::string culture = body.required_string("culture", kMaxIdentityChars);
     const std::string endpoint_id = body.required_string("endpointId", kMaxIdentityChars);

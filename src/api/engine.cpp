@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <charconv>
 
 namespace parley::api {
 
@@ -240,6 +241,19 @@ void Engine::on_tick(std::function<void()> hook) {
   impl_->tick_hooks.push_back(std::move(hook));
 }
 
+// UCWA.md §0 "Versioning": a client may demand a minimum resource revision. Parley serves
+// revision 2 everywhere; "2.0", as one SDK always sends, is the same thing.
+void check_min_version(const http::Request& req) {
+  const std::string_view v = trim(req.headers.get("X-MS-RequiresMinResourceVersion"));
+  if (v.empty()) return;
+  double wanted = 0;
+  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), wanted);
+  if (ec != std::errc() || ptr != v.data() + v.size())
+    throw BadRequest("X-MS-RequiresMinResourceVersion must be a number");
+  if (wanted > 2.0)
+    throw NotFound("this server offers resource revision 2", "APIVersionNotSupported");
+}
+
 namespace {
 
 std::string cookie_value(std::string_view header, std::string_view name) {
@@ -311,6 +325,7 @@ void Engine::add_route(http::SiteRouters& routers, std::string_view method, std:
       const std::string url = impl->webticket_url(req.site);
       co_return auth::challenge_response(url, "a valid bearer token is required");
     }
+    check_min_version(req);
     auto app = impl->engine->find(req.params["app"]);
     if (!app || app->owner() != who->sip_uri)
       throw NotFound("no such application (it may have expired); create a new one",

@@ -51,6 +51,10 @@ struct Engine::Impl {
   std::string webticket_url(http::Site site) const;
 };
 
+// Throws NotFound/APIVersionNotSupported when X-MS-RequiresMinResourceVersion asks for more than
+// this server's revision (2).
+void check_min_version(const http::Request& req);
+
 // Routes of the files beside engine.cpp.
 void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteRouters& routers);
 void register_me_routes(Engine& engine, Engine::Impl& impl, http::SiteRouters& routers);

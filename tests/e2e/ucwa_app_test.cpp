@@ -131,6 +131,11 @@ TEST_F(Ucwa, RefusesBadApplicationRequests) {
   EXPECT_EQ(subcode_of(app.get(app.href() + "/no/such/thing")), "ResourceNotFound");
   EXPECT_EQ(app.del(app.href() + "/me").status, 405);
   EXPECT_EQ(app.pget_raw("&timeout=10").status, 400);
+  // Resource revisions: 2 (and "2.0", as one SDK always sends) are served, 3 is not.
+  EXPECT_EQ(app.get(app.href() + "/me", {"X-MS-RequiresMinResourceVersion: 2.0"}).status, 200);
+  const auto v3 = app.get(app.href() + "/me", {"X-MS-RequiresMinResourceVersion: 3"});
+  EXPECT_EQ(v3.status, 404);
+  EXPECT_EQ(subcode_of(v3), "APIVersionNotSupported");
 }
 
 TEST_F(Ucwa, InstancesShareAnApplicationWithOwnEventChannels) {
