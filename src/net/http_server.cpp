@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 namespace parley::net {
@@ -226,7 +227,10 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Watchdog& wd, Sess
     }
     ctl.idle = false;
 
-    bhttp::request_parser<bhttp::string_body> parser;
+    // The parser lives only while a request is read: a handler may hold the connection for
+    // minutes (a pending GET), and the parser's header storage would sit idle all that time.
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_slot(std::in_place);
+    auto& parser = *parser_slot;
     parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
     parser.body_limit(limits.body_bytes);
     wd.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
@@ -252,6 +256,8 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Watchdog& wd, Sess
     req.remote_address = remote;
     const bool head = breq.method() == bhttp::verb::head;
     const bool keep_alive = breq.keep_alive();
+    parser_slot.reset();
+    if (buffer.size() == 0) buffer.shrink_to_fit();  // nothing pipelined: free the read buffer
 
     http::Response out = co_await dispatch(req);
 
