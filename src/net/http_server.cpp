@@ -2,6 +2,7 @@
 
 #include "common/log.hpp"
 #include "http/wire.hpp"
+#include "net/tls_socket.hpp"
 #include "net/watchdog.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -115,7 +116,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
-using TlsStream = asio::ssl::stream<tcp::socket>;
+using TlsStream = TlsSocket;
 
 tcp::socket& socket_of(tcp::socket& s) { return s; }
 tcp::socket& socket_of(TlsStream& s) { return s.next_layer(); }

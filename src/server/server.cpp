@@ -23,6 +23,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <optional>
 #include <ostream>
 #include <thread>
@@ -90,6 +91,9 @@ int run_server(const Config& cfg, std::ostream& out) {
     log->error("unknown log level {}", cfg.log_level);
     return 2;
   }
+  // OpenSSL writes TLS records to the socket itself (net/tls_socket.hpp); a peer that already
+  // closed must cost an EPIPE error, not the process.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     init_crypto();
     const fs::path data_dir = fs::absolute(cfg.data_dir).lexically_normal();

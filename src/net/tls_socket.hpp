@@ -1,0 +1,210 @@
+#pragma once
+// A server-side TLS stream that lets OpenSSL read and write the socket itself, instead of
+// asio::ssl::stream's BIO pair. asio::ssl::stream keeps about 70 KiB of fixed record buffers per
+// connection for its whole life; a parked UCWA event channel is an idle connection held for
+// minutes, and a server holds one per signed-in phone. Here an idle connection keeps only the
+// SSL object (its buffers are released while idle: SSL_MODE_RELEASE_BUFFERS).
+//
+// Models Asio's AsyncReadStream / AsyncWriteStream, so Beast's and Asio's composed operations
+// work on it. Operations wait for readiness with socket.async_wait() and retry the OpenSSL call;
+// cancelling the socket (the connection's watchdog) or closing it ends them with an error. One
+// read and one write may be outstanding at a time, as with any Asio stream. Included only by
+// the HTTP server (net/), never by application code.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/compose.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+namespace parley::net {
+
+class TlsSocket {
+public:
+  using executor_type = boost::asio::any_io_executor;
+  using tcp = boost::asio::ip::tcp;
+
+  TlsSocket(tcp::socket socket, boost::asio::ssl::context& ctx) : socket_(std::move(socket)) {
+    ssl_ = SSL_new(ctx.native_handle());
+    if (!ssl_) throw std::runtime_error("SSL_new failed");
+    boost::system::error_code ec;
+    socket_.native_non_blocking(true, ec);
+    SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle()));
+    SSL_set_accept_state(ssl_);
+  }
+  ~TlsSocket() { SSL_free(ssl_); }
+  TlsSocket(const TlsSocket&) = delete;
+  TlsSocket& operator=(const TlsSocket&) = delete;
+
+  executor_type get_executor() { return socket_.get_executor(); }
+  tcp::socket& next_layer() { return socket_; }
+
+  template <class Token>
+  auto async_handshake(boost::asio::ssl::stream_base::handshake_type, Token&& token) {
+    return boost::asio::async_compose<Token, void(boost::system::error_code)>(
+        Op<Handshake>{this, {}}, token, socket_);
+  }
+
+  // Sends close_notify; does not wait for the peer's (the connection closes right after).
+  template <class Token>
+  auto async_shutdown(Token&& token) {
+    return boost::asio::async_compose<Token, void(boost::system::error_code)>(
+        Op<Shutdown>{this, {}}, token, socket_);
+  }
+
+  template <class MutableBuffers, class Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+        Op<Read>{this, Read{first_buffer<boost::asio::mutable_buffer>(buffers)}}, token, socket_);
+  }
+
+  template <class ConstBuffers, class Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+        Op<Write>{this, Write{first_buffer<boost::asio::const_buffer>(buffers)}}, token, socket_);
+  }
+
+private:
+  enum class Step { start, waiting, done };
+
+  // What one OpenSSL call gave: done (with a byte count), or wait for the socket, or failed.
+  struct Outcome {
+    enum Kind { done, want_read, want_write, failed } kind;
+    std::size_t bytes = 0;
+    boost::system::error_code ec;
+  };
+
+  Outcome classify(int ret, std::size_t bytes) {
+    if (ret > 0) return {Outcome::done, bytes, {}};
+    const int err = SSL_get_error(ssl_, ret);
+    switch (err) {
+      case SSL_ERROR_WANT_READ: return {Outcome::want_read, 0, {}};
+      case SSL_ERROR_WANT_WRITE: return {Outcome::want_write, 0, {}};
+      case SSL_ERROR_ZERO_RETURN: return {Outcome::failed, 0, boost::asio::error::eof};
+      case SSL_ERROR_SYSCALL: {
+        const int e = errno;
+        ERR_clear_error();
+        if (e != 0 && e != EAGAIN)
+          return {Outcome::failed, 0, boost::system::error_code(e, boost::system::system_category())};
+        return {Outcome::failed, 0, boost::asio::ssl::error::stream_truncated};
+      }
+      default: {
+        const unsigned long code = ERR_get_error();
+        ERR_clear_error();
+        if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+          return {Outcome::failed, 0, boost::asio::ssl::error::stream_truncated};
+        return {Outcome::failed, 0,
+                boost::system::error_code(static_cast<int>(code ? code : 1),
+                                          boost::asio::error::get_ssl_category())};
+      }
+    }
+  }
+
+  struct Handshake {
+    Outcome attempt(TlsSocket& s) {
+      ERR_clear_error();
+      errno = 0;
+      return s.classify(SSL_do_handshake(s.ssl_), 0);
+    }
+  };
+  struct Shutdown {
+    Outcome attempt(TlsSocket& s) {
+      ERR_clear_error();
+      errno = 0;
+      const int r = SSL_shutdown(s.ssl_);
+      if (r >= 0) return {Outcome::done, 0, {}};  // 0: ours sent, theirs not awaited
+      return s.classify(r, 0);
+    }
+  };
+  struct Read {
+    boost::asio::mutable_buffer buffer;
+    Outcome attempt(TlsSocket& s) {
+      if (buffer.size() == 0) return {Outcome::done, 0, {}};
+      ERR_clear_error();
+      errno = 0;
+      std::size_t n = 0;
+      const int r = SSL_read_ex(s.ssl_, buffer.data(), buffer.size(), &n);
+      return s.classify(r, n);
+    }
+  };
+  struct Write {
+    boost::asio::const_buffer buffer;
+    Outcome attempt(TlsSocket& s) {
+      if (buffer.size() == 0) return {Outcome::done, 0, {}};
+      ERR_clear_error();
+      errno = 0;
+      std::size_t n = 0;
+      const int r = SSL_write_ex(s.ssl_, buffer.data(), buffer.size(), &n);
+      return s.classify(r, n);
+    }
+  };
+
+  template <class Kind>
+  struct Op {
+    TlsSocket* s;
+    Kind kind;
+    Step step = Step::start;
+    Outcome result{Outcome::done, 0, {}};
+
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code ec = {}) {
+      if (step == Step::done) return finish(self);  // resumed after the post below
+      if (ec) {
+        result = {Outcome::failed, 0, ec};
+        return finish(self);
+      }
+      result = kind.attempt(*s);
+      if (result.kind == Outcome::want_read || result.kind == Outcome::want_write) {
+        step = Step::waiting;
+        s->socket_.async_wait(result.kind == Outcome::want_read ? tcp::socket::wait_read
+                                                                : tcp::socket::wait_write,
+                              std::move(self));
+        return;
+      }
+      if (step == Step::start) {
+        // Finished without waiting: complete through the executor, never inside the initiation.
+        step = Step::done;
+        boost::asio::post(s->socket_.get_executor(), std::move(self));
+        return;
+      }
+      finish(self);
+    }
+
+    template <class Self>
+    void finish(Self& self) {
+      if constexpr (std::is_same_v<Kind, Read> || std::is_same_v<Kind, Write>)
+        self.complete(result.ec, result.kind == Outcome::done ? result.bytes : 0);
+      else
+        self.complete(result.ec);
+    }
+  };
+
+  template <class Buffer, class Sequence>
+  static Buffer first_buffer(const Sequence& buffers) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it) {
+      Buffer b(*it);
+      if (b.size() > 0) return b;
+    }
+    return Buffer();
+  }
+
+  tcp::socket socket_;
+  SSL* ssl_ = nullptr;
+};
+
+}  // namespace parley::net
