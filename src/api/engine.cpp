@@ -1,5 +1,6 @@
 #include "api/engine.hpp"
 
+#include "api/batch.hpp"
 #include "api/engine_impl.hpp"
 #include "common/crypto.hpp"
 #include "common/error.hpp"
@@ -359,6 +360,7 @@ void Engine::add_route(http::SiteRouters& routers, std::string_view method, std:
 void Engine::register_routes(http::SiteRouters& routers) {
   register_application_routes(*this, *impl_, routers);
   register_me_routes(*this, *impl_, routers);
+  register_batch_route(*this, routers);
 }
 
 }  // namespace parley::api

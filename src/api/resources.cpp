@@ -1,6 +1,7 @@
 #include "api/resources.hpp"
 
 #include "api/application_state.hpp"
+#include "presence/contact_json.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -93,21 +94,7 @@ json::object me_json(const Application& app, const storage::User& user) {
   return o;
 }
 
-json::object people_json(const Application& app) {
-  json::object o;
-  o["rel"] = "people";
-  put_links(o, {{"self", app.href("/people")},
-                {"presenceSubscriptions", app.href("/people/presenceSubscriptions")},
-                {"subscribedContacts", app.href("/people/subscribedContacts")},
-                {"presenceSubscriptionMemberships", app.href("/people/presenceSubscriptionMemberships")},
-                {"myGroups", app.href("/people/groups")},
-                {"myGroupMemberships", app.href("/people/groupMemberships")},
-                {"myContacts", app.href("/people/contacts")},
-                {"myPrivacyRelationships", app.href("/people/privacyRelationships")},
-                {"myContactsAndGroupsSubscription", app.href("/people/contactsAndGroupsSubscription")},
-                {"search", app.href("/people/search")}});
-  return o;
-}
+json::object people_json(const Application& app) { return presence::people_resource(app); }
 
 json::object communication_json(const Application& app) {
   auto& p = app.state();

@@ -13,6 +13,7 @@
 #include "net/tls_context.hpp"
 #include "pki/dev_ca.hpp"
 #include "presence/hub.hpp"
+#include "presence/people_routes.hpp"
 #include "runtime/blocking_pool.hpp"
 #include "runtime/metrics.hpp"
 #include "server/bootstrap.hpp"
@@ -163,6 +164,7 @@ int run_server(const Config& cfg, std::ostream& out) {
     discovery::register_routes(routers, {&cfg, internal_facts.https_base, external_facts.https_base,
                                          &tokens, store.get(), &pool});
     ucwa.register_routes(routers);
+    presence::register_people_routes(ucwa, routers);
     ucwa.start(ioc.get_executor());
     // The figures the seed's operators watched: sessions, and those kept connected.
     metrics.add_gauge("parley_ucwa_applications", "UCWA applications running now.",
