@@ -12,7 +12,6 @@
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
-#include <deque>
 #include <mutex>
 #include <tuple>
 #include <vector>
@@ -74,8 +73,10 @@ struct EventChannel::State {
   ChannelLimits limits;
 
   mutable std::mutex mutex;
-  std::deque<QueuedEvent> queue;
-  std::deque<Package> kept;  // formed and not yet acknowledged, oldest first
+  // Vectors, not deques: an idle channel then holds no memory for them (a deque allocates its
+  // first block on construction), and one server keeps a channel per signed-in endpoint.
+  std::vector<QueuedEvent> queue;
+  std::vector<Package> kept;  // formed and not yet acknowledged, oldest first
   std::uint64_t next_number = 1;
   bool overflowed = false;
   bool closed = false;
@@ -115,6 +116,7 @@ struct EventChannel::State {
     events.reserve(queue.size());
     for (auto& q : queue) events.push_back(std::move(q.event));
     queue.clear();
+    queue.shrink_to_fit();
     std::string body = detail::package_body(events_path, instance_query, number, events, resume);
     kept.push_back(Package{number, body});
     next_number = number + 1;

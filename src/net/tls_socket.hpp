@@ -167,6 +167,16 @@ private:
         result = {Outcome::failed, 0, ec};
         return finish(self);
       }
+      if constexpr (std::is_same_v<Kind, Read>) {
+        // Calling SSL_read with nothing to read makes OpenSSL allocate its 16 KiB record buffer
+        // and keep it while it waits: wait for the socket first, so that an idle connection (a
+        // parked event channel) holds no buffer at all.
+        if (step == Step::start && s->nothing_to_read()) {
+          step = Step::waiting;
+          s->socket_.async_wait(tcp::socket::wait_read, std::move(self));
+          return;
+        }
+      }
       result = kind.attempt(*s);
       if (result.kind == Outcome::want_read || result.kind == Outcome::want_write) {
         step = Step::waiting;
@@ -186,12 +196,21 @@ private:
 
     template <class Self>
     void finish(Self& self) {
+      // Between operations the connection may sit idle for minutes: give back OpenSSL's record
+      // buffers now (a no-op while they still hold data).
+      SSL_free_buffers(s->ssl_);
       if constexpr (std::is_same_v<Kind, Read> || std::is_same_v<Kind, Write>)
         self.complete(result.ec, result.kind == Outcome::done ? result.bytes : 0);
       else
         self.complete(result.ec);
     }
   };
+
+  bool nothing_to_read() {
+    if (SSL_has_pending(ssl_)) return false;
+    boost::system::error_code ec;
+    return socket_.available(ec) == 0 && !ec;
+  }
 
   template <class Buffer, class Sequence>
   static Buffer first_buffer(const Sequence& buffers) {
