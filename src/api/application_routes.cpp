@@ -259,13 +259,7 @@ void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteR
   // PUT rules of UCWA.md §0: the whole representation with the GUID property, If-Match.
   engine.add_route(routers, "PUT", "/communication", [](http::Request& req, Application& app)
                                                          -> asio::awaitable<http::Response> {
-    const std::string_view if_match = trim(req.headers.get("If-Match"));
-    if (if_match.empty())
-      throw ApiError(428, "PreconditionRequired", "PreconditionRequired",
-                     "PUT needs If-Match with the resource's etag");
     const auto body = proto::ucwa::Body::parse_json_request(req.headers.get("Content-Type"), req.body);
-    if (!body.has(put_guid_property()))
-      throw ParameterValidationFailure("the representation lacks its PUT property; GET it first");
     auto formats = body.strings("supportedMessageFormats", 4, 16);
     if (formats)
       for (const auto& f : *formats)
@@ -279,10 +273,7 @@ void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteR
     std::uint64_t etag = 0;
     {
       std::lock_guard lock(p.mutex);
-      const std::string current = "\"" + std::to_string(p.communication_etag) + "\"";
-      if (if_match != current && if_match != "*")
-        throw ApiError(412, "PreConditionFailed", "PreconditionFailed",
-                       "the resource changed since it was read; GET it again");
+      proto::ucwa::check_put(req.headers.get("If-Match"), std::to_string(p.communication_etag), body);
       if (formats) p.availability.message_formats = *formats;
       if (phone) p.availability.phone_number = *phone;
       if (audio) p.availability.audio_preference = *audio;

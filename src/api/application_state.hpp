@@ -52,7 +52,5 @@ struct Application::Private {
   std::atomic<int> in_flight{0};
 };
 
-// A random GUID-shaped property name per server, for PUT-able resources (UCWA.md §0).
-const std::string& put_guid_property();
 
 }  // namespace parley::api

@@ -46,15 +46,6 @@ DeviceClass classify_device(std::string_view type, std::string_view user_agent) 
   return DeviceClass::desktop;
 }
 
-const std::string& put_guid_property() {
-  static const std::string guid = [] {
-    const std::string h = hex_encode(random_token(16)).substr(0, 32);
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-           "-" + h.substr(20, 12);
-  }();
-  return guid;
-}
-
 // ---- Application -------------------------------------------------------------------------
 
 Application::Application(std::string id, std::string owner, std::string culture,

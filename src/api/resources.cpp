@@ -2,6 +2,7 @@
 
 #include "api/application_state.hpp"
 #include "presence/contact_json.hpp"
+#include "proto/ucwa/body.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -100,7 +101,7 @@ json::object communication_json(const Application& app) {
   auto& p = app.state();
   json::object o;
   o["rel"] = "communication";
-  o[put_guid_property()] = "please pass this in a PUT request";
+  o[proto::ucwa::put_property_name()] = proto::ucwa::kPutPropertyValue;
   json::array modalities, formats;
   std::string phone, audio;
   std::uint64_t etag = 0;

@@ -1,5 +1,7 @@
 #include "presence/contact_json.hpp"
 
+#include "proto/ucwa/body.hpp"
+
 #include "common/text.hpp"
 
 #include <cctype>
@@ -234,12 +236,20 @@ json::object search_json(std::string_view base, std::string_view query, std::siz
   return o;
 }
 
+std::string group_etag(const storage::ContactGroup& g) {
+  return std::to_string(std::hash<std::string>{}(std::to_string(g.id) + "/" + g.name));
+}
+
 json::object group_json(std::string_view base, const storage::ContactGroup& g) {
   const auto self = href(base, "/people/groups/") + std::to_string(g.id);
   json::object o;
   o["rel"] = group_rel(g);
   o["id"] = std::to_string(g.id);
   o["name"] = g.name;
+  if (g.kind == "user") {  // only groups of the user's own can be renamed (PUT)
+    o[proto::ucwa::put_property_name()] = proto::ucwa::kPutPropertyValue;
+    o["etag"] = group_etag(g);
+  }
   json::object l;
   l["self"] = link(self);
   l["groupContacts"] = link(self + "/contacts");

@@ -68,6 +68,8 @@ boost::json::object search_json(std::string_view base, std::string_view query, s
                                 boost::json::array contacts, bool more_results);
 
 // Groups: rel pinnedGroup / defaultGroup / group by kind.
+// The etag of a group's representation (changes with its name).
+std::string group_etag(const storage::ContactGroup& g);
 boost::json::object group_json(std::string_view base, const storage::ContactGroup& g);
 boost::json::object my_groups_json(std::string_view base,
                                    const std::vector<storage::ContactGroup>& groups);

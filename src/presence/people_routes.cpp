@@ -306,10 +306,23 @@ void register_list_routes(api::Engine& engine, http::SiteRouters& routers, const
     const std::string name = body.required_string("name", 256);
     auto* store = &p->store();
     const std::string owner = app.owner();
-    auto job = [store, owner, id, name] { return store->rename_group(owner, id, name); };
-    if (!co_await p->pool().store(job)) throw NotFound("no such group");
-    announce_group(*p, owner, storage::ContactGroup{id, name, "user"}, events::EventType::updated);
-    co_return http::Response::empty(204);
+    const std::string if_match(req.headers.get("If-Match"));
+    // PUT rules (UCWA.md §0): the representation read last, named by its etag.
+    auto job = [store, owner, id, name, if_match, &body] {
+      const auto groups = store->list_groups(owner);
+      const auto it = std::find_if(groups.begin(), groups.end(),
+                                   [id](const storage::ContactGroup& g) { return g.id == id; });
+      if (it == groups.end()) throw NotFound("no such group");
+      if (it->kind != "user") throw Forbidden("the built-in groups cannot be renamed");
+      proto::ucwa::check_put(if_match, group_etag(*it), body);
+      store->rename_group(owner, id, name);
+      return storage::ContactGroup{id, name, it->kind};
+    };
+    const auto renamed = co_await p->pool().store(job);
+    announce_group(*p, owner, renamed, events::EventType::updated);
+    auto res = http::Response::empty(204);
+    res.headers.set("ETag", "\"" + group_etag(renamed) + "\"");
+    co_return res;
   });
 
   engine.add_route(routers, "DELETE", "/people/groups/{id}",

@@ -194,6 +194,30 @@ TEST_F(People, ContactListsAndGroupsSurviveARestart) {
   EXPECT_EQ(after.at("_embedded").at("contact").as_array().size(), 1u);
 }
 
+TEST_F(People, RenamingAGroupFollowsThePutRules) {
+  start();
+  UcwaApp app(server, alice);
+  const auto created = app.post(app.href() + "/people/groups", R"({"name":"Team"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string href = created.header("Location");
+  auto group = parse_json(app.get(href).body).as_object();
+  const std::string etag = "\"" + str(group.at("etag")) + "\"";
+  group["name"] = "Dream Team";
+  const std::string body = json::serialize(group);
+  EXPECT_EQ(app.put(href, body).status, 428);
+  EXPECT_EQ(app.put(href, body, {"If-Match: \"stale\""}).status, 412);
+  EXPECT_EQ(app.put(href, R"({"name":"Dream Team"})", {"If-Match: " + etag}).status, 400);
+  const auto renamed = app.put(href, body, {"If-Match: " + etag});
+  EXPECT_EQ(renamed.status, 204);
+  EXPECT_EQ(str(parse_json(app.get(href).body).at("name")), "Dream Team");
+  // The etag moved on: the old one is stale now.
+  EXPECT_EQ(app.put(href, body, {"If-Match: " + etag}).status, 412);
+  // Built-in groups keep their names.
+  const auto groups = parse_json(app.get(app.href() + "/people/groups").body);
+  const std::string pinned = str(groups.at("_embedded").at("pinnedGroup").at("_links").at("self").at("href"));
+  EXPECT_EQ(app.put(pinned, R"({"name":"Mine"})", {"If-Match: *"}).status, 403);
+}
+
 TEST_F(People, SubscriptionsAreLimitedPerApplication) {
   start("[ucwa]\nmax_presence_subscriptions = 2\nmax_subscribed_contacts = 3\n");
   UcwaApp app(server, bob);

@@ -1,5 +1,7 @@
 #include "proto/ucwa/body.hpp"
 
+#include "common/crypto.hpp"
+
 #include "common/error.hpp"
 #include "common/text.hpp"
 
@@ -220,6 +222,30 @@ std::string Body::required_string(std::string_view name, std::size_t max_chars) 
   auto s = string(name, max_chars);
   if (!s || s->empty()) invalid(name, "is required");
   return std::move(*s);
+}
+
+const std::string& put_property_name() {
+  static const std::string name = [] {
+    const std::string h = hex_encode(random_token(16)).substr(0, 32);
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+           "-" + h.substr(20, 12);
+  }();
+  return name;
+}
+
+void check_put(std::string_view if_match, std::string_view current_etag, const Body& body) {
+  if_match = trim(if_match);
+  if (if_match.empty())
+    throw ApiError(428, "PreconditionRequired", "PreconditionRequired",
+                   "PUT needs If-Match with the resource's etag");
+  std::string_view tag = if_match;
+  if (tag.starts_with("W/")) tag.remove_prefix(2);
+  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
+  if (if_match != "*" && tag != current_etag)
+    throw ApiError(412, "PreConditionFailed", "PreconditionFailed",
+                   "the resource changed since it was read; GET it again");
+  if (!body.has(put_property_name()))
+    throw ParameterValidationFailure("the representation lacks its PUT property; GET it first");
 }
 
 }  // namespace parley::proto::ucwa

@@ -55,6 +55,16 @@ private:
   boost::json::object object_;
 };
 
+// PUT rules (UCWA.md §0): every PUT-able resource carries one property with a random GUID name
+// and this value; a PUT must send it back, with If-Match naming the current etag.
+inline constexpr char kPutPropertyValue[] = "please pass this in a PUT request";
+// The GUID-shaped property name, random per server process.
+const std::string& put_property_name();
+// Throws 428 PreconditionRequired without If-Match, 412 PreconditionFailed when it names another
+// etag than `current_etag` (given unquoted; "*" matches anything), and
+// ParameterValidationFailure when the body lacks the PUT property.
+void check_put(std::string_view if_match, std::string_view current_etag, const Body& body);
+
 // Counts UTF-8 code points (the text is assumed valid).
 std::size_t utf8_length(std::string_view s);
 
