@@ -103,8 +103,7 @@ void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteR
     // tuple means the endpoint restarted as something else, so the old application is replaced.
     std::shared_ptr<Application> app;
     bool created = false;
-    for (auto& existing : self->engine->applications_of(who->sip_uri)) {
-      if (existing->endpoint_id() != endpoint_id) continue;
+    if (auto existing = self->find_by_endpoint(who->sip_uri, endpoint_id)) {
       if (existing->culture() == culture && existing->user_agent() == user_agent &&
           existing->type() == type) {
         app = existing;
@@ -113,7 +112,6 @@ void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteR
                              existing->id(), existing->owner());
         self->remove(existing);
       }
-      break;
     }
     if (app) {
       std::lock_guard lock(app->state().mutex);

@@ -79,6 +79,17 @@ events::ChannelLimits Engine::Impl::channel_limits() const {
   return l;
 }
 
+std::shared_ptr<Application> Engine::Impl::find_by_endpoint(std::string_view user,
+                                                           std::string_view endpoint_id) const {
+  std::shared_lock lock(mutex);
+  auto it = by_user.find(std::string(user));
+  if (it == by_user.end()) return nullptr;
+  for (const auto& id : it->second)
+    if (auto a = apps.find(id); a != apps.end() && a->second->endpoint_id() == endpoint_id)
+      return a->second;
+  return nullptr;
+}
+
 std::string Engine::Impl::webticket_url(http::Site site) const {
   return (site == http::Site::internal ? ctx.internal_https_base : ctx.external_https_base) +
          "/WebTicket/oauthtoken";

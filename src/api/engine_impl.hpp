@@ -34,6 +34,8 @@ struct Engine::Impl {
   std::chrono::steady_clock::time_point last_expiry_check{};
 
   events::ChannelLimits channel_limits() const;
+  // The user's application created by `endpoint_id`, if one runs.
+  std::shared_ptr<Application> find_by_endpoint(std::string_view user, std::string_view endpoint_id) const;
   // Inserts a new application; throws Forbidden/TooManyApplications over the per-user limit.
   void insert(const std::shared_ptr<Application>& app);
   // Removes the application everywhere (DELETE, expiry): channels closed, presence endpoint
