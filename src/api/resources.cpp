@@ -1,6 +1,7 @@
 #include "api/resources.hpp"
 
 #include "api/application_state.hpp"
+#include "common/text.hpp"
 #include "presence/contact_json.hpp"
 #include "proto/ucwa/body.hpp"
 
@@ -18,35 +19,12 @@ json::object link(std::string href) {
   return o;
 }
 
-std::string percent_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string ucwa_date(std::int64_t ms) { return "/Date(" + std::to_string(ms) + ")/"; }
 
 std::string events_href(const Application& app, std::string_view instance_id, std::uint64_t ack) {
   std::string h = app.href("/events?ack=" + std::to_string(ack));
   if (!instance_id.empty()) h += "&instanceId=" + percent_encode(instance_id);
   return h;
-}
-
-std::string tel_uri(std::string_view number) {
-  std::string digits;
-  for (char c : number)
-    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '+' && digits.empty())) digits += c;
-  if (digits.empty() || digits == "+") return {};
-  return "tel:" + digits;
 }
 
 namespace {
@@ -58,7 +36,7 @@ void put_links(json::object& o, std::initializer_list<std::pair<const char*, std
 }
 
 void put_phone(json::object& o, const char* name, const std::string& number) {
-  auto t = tel_uri(number);
+  auto t = presence::tel_uri_of(number);
   if (!t.empty()) o[name] = std::move(t);
 }
 
@@ -187,7 +165,7 @@ json::object phones_json(const Application& app, const storage::User& user) {
   put_links(o, {{"self", app.href("/me/phones")}});
   json::array phones;
   auto add = [&](const char* type, const std::string& number) {
-    const auto t = tel_uri(number);
+    const auto t = presence::tel_uri_of(number);
     if (t.empty()) return;
     json::object ph;
     ph["rel"] = "phone";

@@ -14,7 +14,6 @@
 namespace parley::api {
 
 boost::json::object link(std::string href);
-std::string percent_encode(std::string_view s);
 // "\/Date(ms)\/" in ASP.NET AJAX form (UCWA.md §0), as the string Boost.JSON will escape.
 std::string ucwa_date(std::int64_t ms_since_epoch);
 

@@ -19,6 +19,10 @@ std::string_view trim(std::string_view s);
 bool is_dns_name(std::string_view name);
 // At most `max_bytes` bytes, with everything outside printable ASCII replaced by '?': safe to
 // show an administrator in a terminal or a log.
+// RFC 3986 percent-encoding of everything but the unreserved characters (A-Z a-z 0-9 - . _ ~),
+// for a value placed in a URL's path segment or query.
+std::string percent_encode(std::string_view s);
+
 std::string printable_ascii(std::string_view s, std::size_t max_bytes);
 
 }  // namespace parley

@@ -1,5 +1,7 @@
 #include "events/package.hpp"
 
+#include "common/text.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -49,27 +51,11 @@ json::object event_json(const Event& e) {
   return o;
 }
 
-bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
 }  // namespace
 
 std::string instance_query(std::string_view instance_id) {
   if (instance_id.empty()) return {};
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out = "&instanceId=";
-  for (unsigned char c : instance_id) {
-    if (is_unreserved(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
+  return "&instanceId=" + percent_encode(instance_id);
 }
 
 std::string events_href(std::string_view events_path, std::string_view instance_query,

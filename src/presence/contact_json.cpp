@@ -96,21 +96,6 @@ std::string tel_uri_of(std::string_view number) {
   return "tel:" + digits;
 }
 
-std::string percent_encoded(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 json::object people_resource(std::string_view base) {
   json::object o;
   o["rel"] = "people";
@@ -230,7 +215,7 @@ json::object search_json(std::string_view base, std::string_view query, std::siz
   json::object o;
   o["rel"] = "search";
   o["moreResultsAvailable"] = more_results;
-  put_self(o, href(base, "/people/search?query=") + percent_encoded(query) +
+  put_self(o, href(base, "/people/search?query=") + percent_encode(query) +
                   "&limit=" + std::to_string(limit));
   o["_embedded"] = embedded_array("contact", std::move(contacts));
   return o;

@@ -31,8 +31,6 @@ std::optional<std::string> contact_key(std::string_view uri, bool require_scheme
 
 // "tel:+14255550100" from a directory number ("+1 (425) 555-0100"); empty stays empty.
 std::string tel_uri_of(std::string_view number);
-// RFC 3986 percent-encoding of everything but unreserved characters.
-std::string percent_encoded(std::string_view s);
 
 // The `people` resource's link set (UCWA.md §5.2), as the application resource embeds it.
 boost::json::object people_resource(std::string_view base);

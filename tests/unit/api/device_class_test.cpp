@@ -2,6 +2,7 @@
 // phone misread as a desktop would be signed out after an hour instead of three days.
 #include "api/engine.hpp"
 #include "api/resources.hpp"
+#include "presence/contact_json.hpp"
 
 #include <gtest/gtest.h>
 
@@ -39,11 +40,11 @@ TEST(DeviceClass, OnlyPhonesAndTabletsGetTheLongSession) {
 }
 
 TEST(Resources, TelUrisKeepOnlyDigitsAndALeadingPlus) {
-  EXPECT_EQ(tel_uri("+1 (425) 555-0100"), "tel:+14255550100");
-  EXPECT_EQ(tel_uri("555 0100 x12"), "tel:555010012");
-  EXPECT_EQ(tel_uri(""), "");
-  EXPECT_EQ(tel_uri("+"), "");
-  EXPECT_EQ(tel_uri("1+2"), "tel:12");
+  EXPECT_EQ(presence::tel_uri_of("+1 (425) 555-0100"), "tel:+14255550100");
+  EXPECT_EQ(presence::tel_uri_of("555 0100 x12"), "tel:555010012");
+  EXPECT_EQ(presence::tel_uri_of(""), "");
+  EXPECT_EQ(presence::tel_uri_of("+"), "");
+  EXPECT_EQ(presence::tel_uri_of("1+2"), "tel:12");
 }
 
 TEST(Resources, InstanceIdsArePercentEncodedInEventHrefs) {
