@@ -97,6 +97,16 @@ void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteR
     const std::string instance_id = body.string("instanceId", kMaxIdentityChars).value_or("");
     const std::string type = body.string("type", kMaxIdentityChars).value_or("");
     const DeviceClass device = classify_device(type, user_agent);
+    if (mobile(device)) {
+      // Set-CsMobilityPolicy -EnableMobility $false (UCWA.md §3.1 "POST errors").
+      storage::Store* store = self->ctx.store;
+      const std::string sip = who->sip_uri;
+      auto job = [store, sip] { return store->find_user(sip); };
+      const auto user = co_await self->ctx.pool->store(job);
+      const std::string site = user ? user->profile.site : "";
+      if (!self->ctx.policies->mobility(sip, site).enable_mobility)
+        throw Forbidden("this user is not allowed to create a mobile application");
+    }
 
     // Same endpoint again: the same (culture, endpointId, type, userAgent) shares the existing
     // application (a new instanceId gets its own event channel, a known one gets 200); a changed
@@ -214,12 +224,12 @@ void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteR
 
   engine.add_route(routers, "GET", "/policies", [self](http::Request& req, Application& app)
                                                     -> asio::awaitable<http::Response> {
-    json::object o = policies_properties(effective_policy(app.owner()));
+    const auto user = co_await self->owner(app);
+    json::object o = policies_properties(self->ctx.policies->mobility(app.owner(), user.profile.site));
     o["rel"] = "policies";
     json::object links;
     links["self"] = link(app.href("/policies"));
     o["_links"] = std::move(links);
-    (void)self;
     co_return cacheable(req, json::serialize(o));
   });
 
@@ -232,6 +242,12 @@ void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteR
       if (iequals(n.client_network_type, "internal")) n.client_network_type = "Internal";
       else if (iequals(n.client_network_type, "external")) n.client_network_type = "External";
       else throw ParameterValidationFailure("clientNetworkType must be Internal or External");
+    }
+    if (auto t = body.string("networkType", 16)) {
+      const auto parsed = policy::parse_network_type(*t);
+      if (!parsed)
+        throw ParameterValidationFailure("networkType must be Wifi, Cellular, Wired or Unknown");
+      n.network_type = std::string(policy::to_string(*parsed));
     }
     n.ip = body.string("ip", 45).value_or("");
     n.subnet_id = body.string("subnetID", 45).value_or("");

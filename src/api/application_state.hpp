@@ -4,6 +4,7 @@
 
 #include "api/engine.hpp"
 #include "events/event_channel.hpp"
+#include "policy/policy.hpp"
 #include "storage/store.hpp"
 
 #include <atomic>
@@ -27,9 +28,16 @@ struct Availability {
 // The last network the application reported (reportMyNetwork).
 struct ReportedNetwork {
   std::string client_network_type;  // "Internal" | "External"; empty: never reported
+  // Parley's extension property `networkType`: "Wifi" | "Cellular" | "Wired" | "Unknown"; empty:
+  // never reported. Decides media_allowed (policy/policy.hpp).
+  std::string network_type;
   std::string ip, subnet_id, mac, wap_bssid, chassis_id, port_id;
   std::int64_t rssi = 0;
-  bool wifi() const { return !wap_bssid.empty(); }
+  // What media decisions go by: the reported type, else Wi-Fi when a BSSID was reported.
+  policy::NetworkType media_network() const {
+    if (auto t = policy::parse_network_type(network_type)) return *t;
+    return wap_bssid.empty() ? policy::NetworkType::unknown : policy::NetworkType::wifi;
+  }
 };
 
 struct Application::Private {

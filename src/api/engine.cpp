@@ -46,6 +46,11 @@ DeviceClass classify_device(std::string_view type, std::string_view user_agent) 
   return DeviceClass::desktop;
 }
 
+bool android_agent(std::string_view type, std::string_view user_agent) {
+  return lower(type).find("android") != std::string::npos ||
+         lower(user_agent).find("android") != std::string::npos;
+}
+
 // ---- Application -------------------------------------------------------------------------
 
 Application::Application(std::string id, std::string owner, std::string culture,
@@ -53,7 +58,8 @@ Application::Application(std::string id, std::string owner, std::string culture,
                          DeviceClass device, std::string base)
     : id_(std::move(id)), owner_(std::move(owner)), culture_(std::move(culture)),
       endpoint_id_(std::move(endpoint_id)), user_agent_(std::move(user_agent)),
-      type_(std::move(type)), device_(device), base_(std::move(base)),
+      type_(std::move(type)), device_(device), android_(android_agent(type_, user_agent_)),
+      base_(std::move(base)),
       p_(std::make_unique<Private>()) {}
 
 Application::~Application() = default;
@@ -131,6 +137,40 @@ void Engine::Impl::remove(const std::shared_ptr<Application>& app) {
   run_reset_hooks(*app);
 }
 
+namespace {
+constexpr std::size_t kMaxTombstones = 100000;
+}  // namespace
+
+void Engine::Impl::revoke(const std::shared_ptr<Application>& app, http::Response answer) {
+  {
+    std::lock_guard lock(tombstones_mutex);
+    if (tombstones.size() >= kMaxTombstones) {
+      // Drop the oldest; a client that waited this long gets 404 like any expired application.
+      auto oldest = tombstones.begin();
+      for (auto it = tombstones.begin(); it != tombstones.end(); ++it)
+        if (it->second.at < oldest->second.at) oldest = it;
+      tombstones.erase(oldest);
+    }
+    tombstones[app->id()] = Tombstone{app->owner(), answer, std::chrono::steady_clock::now()};
+  }
+  std::vector<std::shared_ptr<events::EventChannel>> channels;
+  {
+    std::lock_guard lock(app->state().mutex);
+    for (auto& [instance, channel] : app->state().channels) channels.push_back(channel);
+  }
+  for (auto& c : channels) c->close(answer);
+  remove(app);
+}
+
+std::optional<http::Response> Engine::Impl::revoked_answer(std::string_view id, std::string_view user) {
+  std::lock_guard lock(tombstones_mutex);
+  auto it = tombstones.find(std::string(id));
+  if (it == tombstones.end() || it->second.owner != user) return std::nullopt;
+  auto answer = std::move(it->second.answer);
+  tombstones.erase(it);
+  return answer;
+}
+
 void Engine::Impl::run_reset_hooks(Application& app) {
   std::vector<std::function<void(Application&)>> hooks;
   {
@@ -143,7 +183,6 @@ void Engine::Impl::run_reset_hooks(Application& app) {
 void Engine::Impl::expire_idle() {
   using namespace std::chrono;
   const auto& u = ctx.config->ucwa;
-  const auto& m = ctx.config->mobility;
   const auto now = steady_clock::now();
   std::vector<std::shared_ptr<Application>> expired;
   {
@@ -153,9 +192,12 @@ void Engine::Impl::expire_idle() {
       if (p.in_flight.load() > 0) continue;  // a request (or a waiting P-GET) is being served
       std::lock_guard app_lock(p.mutex);
       seconds limit{u.idle_timeout_without_event_channel};
-      if (p.used_event_channel)
-        limit = seconds(push_capable_mobile(app->device()) ? m.session_expiration_interval
-                                                           : m.session_short_expiration_interval);
+      if (p.used_event_channel) {
+        // Set-CsMcxConfiguration, global or for the user's site, as it is now.
+        const auto mcx = ctx.policies->mcx(p.user.profile.site);
+        limit = seconds(app->long_session() ? mcx.session_expiration_interval
+                                            : mcx.session_short_expiration_interval);
+      }
       if (now - p.last_request > engine->scaled(duration_cast<milliseconds>(limit)))
         expired.push_back(app);
     }
@@ -183,7 +225,8 @@ void Engine::Impl::tick() {
 }
 
 Engine::Engine(EngineContext ctx) : ctx_(std::move(ctx)), impl_(std::make_unique<Impl>()) {
-  if (!ctx_.config || !ctx_.store || !ctx_.pool || !ctx_.tokens || !ctx_.presence)
+  if (!ctx_.config || !ctx_.store || !ctx_.pool || !ctx_.tokens || !ctx_.presence ||
+      !ctx_.policies)
     throw std::invalid_argument("api::Engine: incomplete context");
   impl_->engine = this;
   impl_->ctx = ctx_;
@@ -228,6 +271,65 @@ Engine::Counts Engine::counts() const {
       if (channel->parked()) ++c.parked_channels;
   }
   return c;
+}
+
+void Engine::mobility_policy_changed() {
+  std::vector<std::shared_ptr<Application>> apps;
+  {
+    std::shared_lock lock(impl_->mutex);
+    for (const auto& [id, app] : impl_->apps)
+      if (mobile(app->device())) apps.push_back(app);
+  }
+  for (auto& app : apps) {
+    std::string site;
+    {
+      std::lock_guard lock(app->state().mutex);
+      site = app->state().user.profile.site;
+    }
+    if (ctx_.policies->mobility(app->owner(), site).enable_mobility) continue;
+    logger("ucwa")->info("application {} of {} ended: mobility is no longer allowed for the user",
+                         app->id(), app->owner());
+    impl_->revoke(app, http::error_response(403, "Forbidden", "MobileApplicationNoLongerAllowed",
+                                            "this user may no longer use a mobile application"));
+  }
+}
+
+std::vector<Engine::Session> Engine::sessions() const {
+  std::vector<std::shared_ptr<Application>> apps;
+  {
+    std::shared_lock lock(impl_->mutex);
+    for (const auto& [id, app] : impl_->apps) apps.push_back(app);
+  }
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<Session> out;
+  out.reserve(apps.size());
+  for (const auto& app : apps) {
+    auto& p = app->state();
+    Session s;
+    s.id = app->id();
+    s.user = app->owner();
+    s.device_class = std::string(to_string(app->device()));
+    s.user_agent = app->user_agent();
+    std::lock_guard lock(p.mutex);
+    s.site = p.user.profile.site;
+    s.client_network_type = p.network.client_network_type;
+    s.network_type = p.network.network_type;
+    s.idle_seconds = p.in_flight.load() > 0
+                         ? 0
+                         : std::chrono::duration_cast<std::chrono::seconds>(now - p.last_request).count();
+    s.available = p.available;
+    s.event_channels = p.channels.size();
+    for (const auto& [instance, channel] : p.channels) s.parked = s.parked || channel->parked();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool Engine::end_session(std::string_view id) {
+  auto app = find(id);
+  if (!app) return false;
+  impl_->remove(app);
+  return true;
 }
 
 void Engine::sign_out_user(std::string_view user) {
@@ -330,6 +432,9 @@ void Engine::add_route(http::SiteRouters& routers, std::string_view method, std:
     }
     check_min_version(req);
     auto app = impl->engine->find(req.params["app"]);
+    if (!app) {
+      if (auto answer = impl->revoked_answer(req.params["app"], who->sip_uri)) co_return *answer;
+    }
     if (!app || app->owner() != who->sip_uri)
       throw NotFound("no such application (it may have expired); create a new one",
                      "ApplicationNotFound");

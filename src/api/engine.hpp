@@ -8,6 +8,7 @@
 #include "auth/token_service.hpp"
 #include "common/config.hpp"
 #include "events/event_channel.hpp"
+#include "policy/policy_service.hpp"
 #include "http/router.hpp"
 #include "presence/hub.hpp"
 #include "runtime/blocking_pool.hpp"
@@ -32,9 +33,10 @@ enum class DeviceClass { phone, tablet, desktop, browser };
 std::string_view to_string(DeviceClass d);
 DeviceClass classify_device(std::string_view type, std::string_view user_agent);
 // Phones and tablets get the long session expiry (SessionExpirationInterval).
-inline bool push_capable_mobile(DeviceClass d) {
-  return d == DeviceClass::phone || d == DeviceClass::tablet;
-}
+inline bool mobile(DeviceClass d) { return d == DeviceClass::phone || d == DeviceClass::tablet; }
+// Whether the user agent says Android. As in Skype for Business, Android devices keep the short
+// session (SessionShortExpirationInterval) until they can be reached by push.
+bool android_agent(std::string_view type, std::string_view user_agent);
 
 // One UCWA application. Identity fields never change after creation; the rest is guarded by the
 // application's own mutex.
@@ -49,6 +51,10 @@ public:
   const std::string& user_agent() const { return user_agent_; }
   const std::string& type() const { return type_; }
   DeviceClass device() const { return device_; }
+  bool android() const { return android_; }
+  // Whether SessionExpirationInterval applies (else SessionShortExpirationInterval): mobile
+  // devices that can be woken by push, which today means every phone and tablet but Android.
+  bool long_session() const { return mobile(device_) && !android_; }
   // "/ucwa/oauth/v1/applications/{id}" (or the /ucwa/v1 form the application was created on).
   const std::string& base() const { return base_; }
   std::string href(std::string_view suffix) const { return base_ + std::string(suffix); }
@@ -68,6 +74,7 @@ public:
 private:
   const std::string id_, owner_, culture_, endpoint_id_, user_agent_, type_;
   const DeviceClass device_;
+  const bool android_;
   const std::string base_;
   std::unique_ptr<Private> p_;
 };
@@ -82,6 +89,7 @@ struct EngineContext {
   runtime::BlockingPool* pool = nullptr;
   auth::TokenService* tokens = nullptr;
   presence::Hub* presence = nullptr;
+  policy::PolicyService* policies = nullptr;
   std::string internal_https_base;  // for the web-ticket URL of 401 challenges
   std::string external_https_base;
 };
@@ -112,6 +120,22 @@ public:
     std::size_t parked_channels = 0; // event channels with a pending GET now
   };
   Counts counts() const;
+
+  // The mobility policy changed: mobile applications whose user may no longer use mobility are
+  // ended, and they learn why (403 MobileApplicationNoLongerAllowed) on their waiting event
+  // channel or their next request. Safe from any thread.
+  void mobility_policy_changed();
+
+  // What an administrator sees of the running applications; ends one (false when unknown).
+  struct Session {
+    std::string id, user, device_class, user_agent, site, client_network_type, network_type;
+    std::int64_t idle_seconds = 0;
+    bool available = false;
+    std::size_t event_channels = 0;
+    bool parked = false;
+  };
+  std::vector<Session> sessions() const;
+  bool end_session(std::string_view id);
 
   // Signs every application of the user out (her account was disabled, removed or its password
   // changed). Safe from any thread.

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -42,6 +43,19 @@ struct Engine::Impl {
   // gone, reset hooks run. No-op when it is already gone.
   void remove(const std::shared_ptr<Application>& app);
   void run_reset_hooks(Application& app);
+  // Removes the application and remembers why: its waiting event channel and its owner's next
+  // request for it get `answer` instead of 404 (UCWA.md §0, MobileApplicationNoLongerAllowed).
+  void revoke(const std::shared_ptr<Application>& app, http::Response answer);
+  // The answer remembered for a revoked application of `user`, if any (consumed).
+  std::optional<http::Response> revoked_answer(std::string_view id, std::string_view user);
+
+  struct Tombstone {
+    std::string owner;
+    http::Response answer;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::mutex tombstones_mutex;
+  std::unordered_map<std::string, Tombstone> tombstones;  // bounded: kMaxTombstones, oldest go
   void tick();
   void expire_idle();
 

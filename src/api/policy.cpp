@@ -2,9 +2,7 @@
 
 namespace parley::api {
 
-MobilityPolicy effective_policy(std::string_view) { return MobilityPolicy{}; }
-
-boost::json::object policies_properties(const MobilityPolicy& p) {
+boost::json::object policies_properties(const policy::MobilityPolicy& p) {
   auto g = [](bool on) { return on ? "Enabled" : "Disabled"; };
   boost::json::object o;
   // Messaging and privacy: what this server supports.

@@ -90,6 +90,8 @@ struct TokenService::Impl {
   storage::Store& store;
   runtime::BlockingPool& pool;
   WebTicketConfig config;
+  // The lifetime of tokens issued from now on (the web-service configuration may change it).
+  std::atomic<unsigned> lifetime{config.token_lifetime_seconds};
   Clock clock;
 
   std::mutex mutex;
@@ -99,6 +101,8 @@ struct TokenService::Impl {
   std::uint64_t epoch = 0;           // bumped by every revocation
   std::atomic<std::int64_t> last_purge_ms{0};
 };
+
+void TokenService::set_token_lifetime(unsigned seconds) { impl_->lifetime = seconds; }
 
 TokenService::TokenService(storage::Store& store, runtime::BlockingPool& pool, WebTicketConfig config,
                            Clock clock)
@@ -112,13 +116,14 @@ boost::asio::awaitable<IssuedToken> TokenService::issue(std::string sip_uri, con
   const std::int64_t now = s.clock();
   IssuedToken issued;
   issued.access_token = std::string(kTokenPrefix) + random_token(32);
-  issued.expires_in_seconds = s.config.token_lifetime_seconds;
+  const unsigned lifetime = s.lifetime.load();
+  issued.expires_in_seconds = lifetime;
 
   storage::TokenRecord record;
   record.token_sha256 = sha256_hex(issued.access_token);
   record.sip_uri = lower(sip_uri);
   record.issued_at_ms = now;
-  record.expires_at_ms = now + std::int64_t{s.config.token_lifetime_seconds} * 1000;
+  record.expires_at_ms = now + std::int64_t{lifetime} * 1000;
   record.client_address = printable_ascii(req.remote_address, kMaxClientAddressBytes);
   record.user_agent = printable_ascii(req.headers.get("User-Agent"), kMaxUserAgentBytes);
   record.site = std::string(http::to_string(req.site));

@@ -51,6 +51,10 @@ public:
   // Reads "Authorization: Bearer <token>" from the request and validates it.
   boost::asio::awaitable<std::optional<Identity>> authenticate(const http::Request& req);
 
+  // Tokens issued from now on live this long (TokenLifetimeSeconds of the web-service
+  // configuration); tokens already issued keep their expiry.
+  void set_token_lifetime(unsigned seconds);
+
   // Revokes every token of the user (store and cache); returns how many there were.
   boost::asio::awaitable<std::size_t> revoke_user(std::string sip_uri);
   // Same, for callers already on a worker thread (the admin API's store jobs).

@@ -52,6 +52,10 @@ private:
 void add_user_commands(CLI::App& app, CommandContext& ctx);
 // `parley token revoke` and `parley signin-log` (auth_commands.cpp).
 void add_auth_commands(CLI::App& app, CommandContext& ctx);
+// `parley policy ...` and `parley config ...` (policy_commands.cpp).
+void add_policy_commands(CLI::App& app, CommandContext& ctx);
+// `parley session ...` and `parley audit` (session_commands.cpp).
+void add_session_commands(CLI::App& app, CommandContext& ctx);
 
 // `parley user import`, kept apart from the other verbs for size.
 int run_user_import(CommandContext& ctx, const std::string& csv_path);

@@ -8,6 +8,7 @@
 #include "runtime/blocking_pool.hpp"
 #include "storage/store.hpp"
 
+#include <functional>
 #include <string>
 
 namespace parley::discovery {
@@ -25,6 +26,8 @@ struct DiscoveryContext {
 // Adds the discovery routes to both sites' HTTPS routers, and the discovery root to the
 // plain-HTTP routers when config->discovery.http_discovery is set. Throws std::invalid_argument
 // when a pointer of `ctx` is missing.
-void register_routes(http::SiteRouters& routers, const DiscoveryContext& ctx);
+// Returns what rebuilds discovery's documents when the ExposedWebURL setting changes.
+std::function<void(ExposedWebUrl)> register_routes(http::SiteRouters& routers,
+                                                   const DiscoveryContext& ctx);
 
 }  // namespace parley::discovery

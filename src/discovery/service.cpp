@@ -142,16 +142,25 @@ boost::asio::awaitable<http::Response> DiscoveryService::user(const http::Reques
 
 void register_service_routes(http::SiteRouters& routers, std::shared_ptr<const DiscoveryService> service,
                              bool http_discovery) {
+  register_service_routes(routers, std::make_shared<LiveDiscovery>(std::move(service)), http_discovery);
+}
+
+void register_service_routes(http::SiteRouters& routers, std::shared_ptr<LiveDiscovery> live,
+                             bool http_discovery) {
   using boost::asio::awaitable;
-  const http::Handler root = [service](http::Request& req) -> awaitable<http::Response> {
-    co_return service->root(req);
+  const http::Handler root = [live](http::Request& req) -> awaitable<http::Response> {
+    co_return live->get()->root(req);
   };
-  const http::Handler user = [service](http::Request& req) { return service->user(req); };
-  const http::Handler domain = [service](http::Request& req) -> awaitable<http::Response> {
-    co_return service->domain(req);
+  const http::Handler user = [live](http::Request& req) -> awaitable<http::Response> {
+    const auto service = live->get();  // kept alive until the answer is built
+    auto answer = service->user(req);
+    co_return co_await std::move(answer);
   };
-  const http::Handler xframe = [service](http::Request&) -> awaitable<http::Response> {
-    co_return service->xframe();
+  const http::Handler domain = [live](http::Request& req) -> awaitable<http::Response> {
+    co_return live->get()->domain(req);
+  };
+  const http::Handler xframe = [live](http::Request&) -> awaitable<http::Response> {
+    co_return live->get()->xframe();
   };
   for (http::Router* r : {&routers.internal, &routers.external}) {
     r->add("GET", "/", root);

@@ -17,6 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -65,6 +66,7 @@ public:
   std::optional<std::string> redirect_for(const storage::User& user, http::Site site) const;
 
   const XFramePage& xframe_page() const { return xframe_; }
+  ExposedWebUrl exposed_web_url() const { return settings_.discovery.exposed_web_url; }
 
 private:
   const Bases& bases(http::Site site) const { return bases_[site == http::Site::internal ? 0 : 1]; }
@@ -87,8 +89,24 @@ private:
   std::array<std::array<std::string, 2>, 2> json_users_, xml_users_;
 };
 
+// The discovery service in force. Its documents are built once; when the deployment's
+// ExposedWebURL changes, a new service replaces it whole and requests in flight finish with the
+// one they started with.
+class LiveDiscovery {
+public:
+  explicit LiveDiscovery(std::shared_ptr<const DiscoveryService> s) : current_(std::move(s)) {}
+  std::shared_ptr<const DiscoveryService> get() const { return std::atomic_load(&current_); }
+  void set(std::shared_ptr<const DiscoveryService> s) { std::atomic_store(&current_, std::move(s)); }
+
+private:
+  std::shared_ptr<const DiscoveryService> current_;
+};
+
 // Registers the discovery routes of `service` on both sites' HTTPS routers, and its root on the
 // plain-HTTP routers when `http_discovery` is set (everything else there goes to HTTPS).
+void register_service_routes(http::SiteRouters& routers, std::shared_ptr<LiveDiscovery> service,
+                             bool http_discovery);
+// Same, for a service that never changes (tests).
 void register_service_routes(http::SiteRouters& routers, std::shared_ptr<const DiscoveryService> service,
                              bool http_discovery);
 

@@ -80,6 +80,7 @@ struct EventChannel::State {
   std::uint64_t next_number = 1;
   bool overflowed = false;
   bool closed = false;
+  std::optional<http::Response> close_answer;  // what a closed channel answers, if not 404
   bool releasing = false;
   bool used = false;
   // The client's aggregation parameters, remembered until it sends new ones (UCWA.md §4).
@@ -127,7 +128,8 @@ struct EventChannel::State {
     return package_response(detail::resync_body(events_path, instance_query, first_unacked));
   }
 
-  static http::Response not_found() {
+  http::Response not_found() const {
+    if (close_answer) return *close_answer;
     return http::error_response(404, "NotFound", "ApplicationNotFound",
                                 "The application no longer exists");
   }
@@ -310,9 +312,10 @@ bool EventChannel::used() const {
   return state_->used;
 }
 
-void EventChannel::close() {
+void EventChannel::close(std::optional<http::Response> answer) {
   std::lock_guard lock(state_->mutex);
   State& s = *state_;
+  if (!s.closed) s.close_answer = std::move(answer);
   s.closed = true;
   s.queue.clear();
   s.kept.clear();

@@ -110,9 +110,9 @@ public:
   // Whether any P-GET was ever made on this channel.
   bool used() const;
 
-  // The application is gone: a waiting P-GET answers 404 ApplicationNotFound, and so does every
-  // later one.
-  void close();
+  // The application is gone: a waiting P-GET answers 404 ApplicationNotFound (or `answer`, e.g.
+  // 403 MobileApplicationNoLongerAllowed), and so does every later one.
+  void close(std::optional<http::Response> answer = std::nullopt);
   // Shutting down: a waiting P-GET answers at once with what it has (possibly empty), and so
   // does every later one.
   void release_all();

@@ -2,6 +2,7 @@
 
 #include "admin/admin_api.hpp"
 #include "admin/ops_routes.hpp"
+#include "admin/policy_admin.hpp"
 #include "admin/signin_admin.hpp"
 #include "api/engine.hpp"
 #include "auth/token_service.hpp"
@@ -12,6 +13,7 @@
 #include "net/http_server.hpp"
 #include "net/tls_context.hpp"
 #include "pki/dev_ca.hpp"
+#include "policy/policy_service.hpp"
 #include "presence/hub.hpp"
 #include "presence/people_routes.hpp"
 #include "runtime/blocking_pool.hpp"
@@ -148,8 +150,9 @@ int run_server(const Config& cfg, std::ostream& out) {
         std::chrono::milliseconds(std::chrono::seconds(cfg.presence.inactive_after_seconds)) / scale,
         std::chrono::milliseconds(std::chrono::seconds(cfg.presence.away_after_inactive_seconds)) /
             scale});
-    api::Engine ucwa({&cfg, store.get(), &pool, &tokens, &presence_hub, internal_facts.https_base,
-                      external_facts.https_base});
+    policy::PolicyService policies(*store, cfg);
+    api::Engine ucwa({&cfg, store.get(), &pool, &tokens, &presence_hub, &policies,
+                      internal_facts.https_base, external_facts.https_base});
     // A disabled or removed user loses her tokens and her running applications at once.
     const admin::AdminContext admin_ctx{
         store.get(), &pool, cfg.passwords, credential_sha256,
@@ -161,8 +164,33 @@ int run_server(const Config& cfg, std::ostream& out) {
     admin::register_admin_routes(routers.internal, admin_ctx);
     admin::register_signin_admin_routes(routers.internal, admin_ctx, &tokens);
     auth::register_webticket_routes(routers, {store.get(), &pool, &tokens, cfg, {}});
-    discovery::register_routes(routers, {&cfg, internal_facts.https_base, external_facts.https_base,
-                                         &tokens, store.get(), &pool});
+    const auto set_exposed_web_url = discovery::register_routes(
+        routers, {&cfg, internal_facts.https_base, external_facts.https_base, &tokens, store.get(),
+                  &pool});
+    admin::register_policy_admin_routes(
+        routers.internal, admin_ctx, policies,
+        admin::SessionDirectory{
+            [&ucwa] {
+              std::vector<admin::SessionInfo> out;
+              for (auto& s : ucwa.sessions())
+                out.push_back({s.id, s.user, s.device_class, s.user_agent, s.site,
+                               s.client_network_type, s.network_type, s.idle_seconds, s.available,
+                               s.event_channels, s.parked});
+              return out;
+            },
+            [&ucwa](const std::string& id) { return ucwa.end_session(id); }});
+    // Changes made by an administrator apply to the running server at once.
+    const auto apply_service_config = [&] {
+      const auto mcx = policies.mcx("");
+      set_exposed_web_url(mcx.exposed_web_url == "Internal" ? ExposedWebUrl::internal
+                                                            : ExposedWebUrl::external);
+      tokens.set_token_lifetime(policies.webservice("").token_lifetime_seconds);
+    };
+    apply_service_config();  // what the store holds from earlier changes
+    policies.on_change([&](policy::Kind kind) {
+      if (kind == policy::Kind::mobility) ucwa.mobility_policy_changed();
+      else apply_service_config();
+    });
     ucwa.register_routes(routers);
     presence::register_people_routes(ucwa, routers);
     ucwa.start(ioc.get_executor());

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace parley::storage {
@@ -112,6 +113,33 @@ struct Photo {
   std::int64_t updated_at_ms = 0;
 };
 
+// One entry of the administrative audit trail: who changed what, when, from what to what.
+struct AuditRecord {
+  std::int64_t id = 0;      // assigned by the store, increasing
+  std::int64_t at_ms = 0;   // 0: the store stamps the current time
+  std::string actor;        // "admin" (the admin credential) or another principal
+  std::string action;       // "policy.new", "policy.set", "policy.remove", "policy.grant", "config.set", "session.end"
+  std::string target;       // "mobility/contractor", "site field-staff", "mcx/global", ...
+  std::string old_value;    // JSON text; empty when there was none
+  std::string new_value;    // JSON text; empty when removed
+};
+
+// A named policy of a kind ("mobility"): the settings it sets, as a JSON object text.
+struct NamedPolicy {
+  std::string kind;
+  std::string name;      // unique per kind, case-insensitive; "global" is the global scope
+  std::string settings;  // JSON object text
+  std::int64_t updated_at_ms = 0;
+};
+
+// Which named policy applies to a site or a user.
+struct PolicyAssignment {
+  std::string scope;  // "site" | "user"
+  std::string key;    // site name, or the user's SIP URI (lower-case, no "sip:")
+  std::string kind;
+  std::string name;
+};
+
 class Store {
 public:
   virtual ~Store() = default;
@@ -191,6 +219,32 @@ public:
   virtual std::optional<Photo> find_photo(std::string_view sip_uri) = 0;
   virtual void put_photo(std::string_view sip_uri, const Photo& photo) = 0;
   virtual bool remove_photo(std::string_view sip_uri) = 0;
+
+  // Policies and service configuration (policy/policy.hpp). Every change is written together
+  // with its audit record, in one transaction: either both are stored or neither.
+  virtual std::vector<NamedPolicy> list_policies(std::string_view kind) = 0;
+  virtual std::optional<NamedPolicy> find_policy(std::string_view kind, std::string_view name) = 0;
+  // Creates or replaces. `create_only`: throws parley::Conflict when it exists.
+  virtual void put_policy(const NamedPolicy& policy, bool create_only, const AuditRecord& audit) = 0;
+  // Removes the policy and its assignments; false when there was none. The global policy cannot
+  // be removed (parley::Forbidden).
+  virtual bool remove_policy(std::string_view kind, std::string_view name, const AuditRecord& audit) = 0;
+  // Assigns `name` (which must exist: parley::NotFound otherwise) to the scope; an empty name
+  // removes the assignment.
+  virtual void assign_policy(const PolicyAssignment& assignment, const AuditRecord& audit) = 0;
+  virtual std::vector<PolicyAssignment> list_assignments(std::string_view kind) = 0;
+  // Service configuration of a kind ("mcx", "push", "webservice") at a scope ("global" or
+  // "site:<name>"): the settings set there, as a JSON object text; nullopt when none.
+  virtual std::optional<std::string> get_service_config(std::string_view kind, std::string_view scope) = 0;
+  // Every stored scope of a kind: scope -> JSON object text.
+  virtual std::vector<std::pair<std::string, std::string>> list_service_config(std::string_view kind) = 0;
+  // Empty `settings` removes the scope's entry.
+  virtual void put_service_config(std::string_view kind, std::string_view scope,
+                                  std::string_view settings, const AuditRecord& audit) = 0;
+  // An audit entry on its own (e.g. a session ended by an administrator).
+  virtual std::int64_t append_audit(const AuditRecord& record) = 0;
+  // Newest first; entries with an id below `before_id` (0: from the newest).
+  virtual std::vector<AuditRecord> list_audit(std::int64_t before_id, std::size_t limit) = 0;
 
   // Small named values the server keeps for itself (admin credential hash, CA serial, ...).
   virtual std::optional<std::string> get_setting(std::string_view key) = 0;

@@ -17,11 +17,13 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "storage/migrations.hpp"
+#include "storage/sqlite/audit.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/contacts.hpp"
 #include "storage/sqlite/directory.hpp"
 #include "storage/sqlite/input.hpp"
 #include "storage/sqlite/photos.hpp"
+#include "storage/sqlite/policies.hpp"
 #include "storage/sqlite/signins.hpp"
 #include "storage/sqlite/tokens.hpp"
 #include "storage/sqlite/user_row.hpp"
@@ -319,10 +321,15 @@ public:
     const auto uri = uri_for_lookup(sip_uri);
     if (!uri) return false;
     std::lock_guard lock(mutex_);
+    Transaction tx(db_);
     // Her tokens, search terms, photo and contact list go in the same statement, through
-    // ON DELETE CASCADE (configure() turns foreign keys on for this connection).
+    // ON DELETE CASCADE (configure() turns foreign keys on for this connection). Her policy
+    // assignments are keyed by address, not by a foreign key, so they go explicitly.
     db_.prepare(kDeleteUser).bind_text(1, *uri).run();
-    return db_.changes() > 0;
+    if (db_.changes() == 0) return false;
+    sqlite::remove_user_assignments(db_, *uri);
+    tx.commit();
+    return true;
   }
 
   bool set_password_hash(std::string_view sip_uri, std::string_view password_hash) override {
@@ -508,6 +515,65 @@ public:
   bool remove_photo(std::string_view sip_uri) override {
     std::lock_guard lock(mutex_);
     return sqlite::remove_photo(db_, sip_uri);
+  }
+
+  std::vector<NamedPolicy> list_policies(std::string_view kind) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::list_policies(db_, kind);
+  }
+
+  std::optional<NamedPolicy> find_policy(std::string_view kind, std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::find_policy(db_, kind, name);
+  }
+
+  void put_policy(const NamedPolicy& policy, bool create_only, const AuditRecord& audit) override {
+    std::lock_guard lock(mutex_);
+    sqlite::put_policy(db_, policy, create_only, audit);
+  }
+
+  bool remove_policy(std::string_view kind, std::string_view name,
+                     const AuditRecord& audit) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::remove_policy(db_, kind, name, audit);
+  }
+
+  void assign_policy(const PolicyAssignment& assignment, const AuditRecord& audit) override {
+    std::lock_guard lock(mutex_);
+    sqlite::assign_policy(db_, assignment, audit);
+  }
+
+  std::vector<PolicyAssignment> list_assignments(std::string_view kind) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::list_assignments(db_, kind);
+  }
+
+  std::optional<std::string> get_service_config(std::string_view kind,
+                                                std::string_view scope) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::get_service_config(db_, kind, scope);
+  }
+
+  std::vector<std::pair<std::string, std::string>> list_service_config(
+      std::string_view kind) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::list_service_config(db_, kind);
+  }
+
+  void put_service_config(std::string_view kind, std::string_view scope, std::string_view settings,
+                          const AuditRecord& audit) override {
+    std::lock_guard lock(mutex_);
+    sqlite::put_service_config(db_, kind, scope, settings, audit);
+  }
+
+  std::int64_t append_audit(const AuditRecord& record) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::append_audit(db_, record);
+  }
+
+  std::vector<AuditRecord> list_audit(std::int64_t before_id, std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::list_audit(db_, before_id, limit);
   }
 
   int schema_version() override {

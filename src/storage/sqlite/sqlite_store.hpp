@@ -23,7 +23,8 @@ namespace parley::storage {
 // million attempts and drops older ones.
 //
 // Contact-list and photo limits are in sqlite/contacts.hpp and sqlite/photos.hpp; the search
-// index in sqlite/directory.hpp.
+// index in sqlite/directory.hpp. Policies, service configuration and the administrative audit
+// trail (which keeps the newest 100,000 entries) in sqlite/policies.hpp and sqlite/audit.hpp.
 //
 // Disabling a user (update_user, import_users) deletes her tokens in the same transaction.
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& db_file);

@@ -32,11 +32,21 @@ TEST(DeviceClass, UserAgentWhenTheTypeSaysNothing) {
   EXPECT_EQ(classify_device("Unknown", "python-requests/2.31"), DeviceClass::desktop);
 }
 
-TEST(DeviceClass, OnlyPhonesAndTabletsGetTheLongSession) {
-  EXPECT_TRUE(push_capable_mobile(DeviceClass::phone));
-  EXPECT_TRUE(push_capable_mobile(DeviceClass::tablet));
-  EXPECT_FALSE(push_capable_mobile(DeviceClass::desktop));
-  EXPECT_FALSE(push_capable_mobile(DeviceClass::browser));
+Application make_app(std::string type, std::string agent) {
+  return Application("a1", "alice@example.org", "en-US", "e", agent, type,
+                     classify_device(type, agent), "/ucwa/oauth/v1/applications/a1");
+}
+
+TEST(DeviceClass, PhonesAndTabletsButNotAndroidGetTheLongSession) {
+  EXPECT_TRUE(make_app("Phone", "Parley/1.0 (iPhone)").long_session());
+  EXPECT_TRUE(make_app("Tablet", "Parley/1.0").long_session());
+  EXPECT_FALSE(make_app("Desktop", "Parley/1.0").long_session());
+  EXPECT_FALSE(make_app("Browser", "Mozilla/5.0 Chrome/120").long_session());
+  // Android keeps the short session, as Skype for Business gave it (no push to wake it yet).
+  EXPECT_FALSE(make_app("", "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36").long_session());
+  EXPECT_FALSE(make_app("Phone", "Parley/1.0 (Android 14)").long_session());
+  EXPECT_TRUE(android_agent("", "Mozilla/5.0 (Linux; Android 14)"));
+  EXPECT_FALSE(android_agent("Phone", "Parley/1.0 (iPhone)"));
 }
 
 TEST(Resources, TelUrisKeepOnlyDigitsAndALeadingPlus) {

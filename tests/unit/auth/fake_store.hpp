@@ -1,7 +1,7 @@
 #pragma once
-// An in-memory Store for the auth tests: users, password hashes, tokens, sign-ins, contact lists
-// and photos in maps, with counters that let a test see how often the token table was asked (the
-// cache's point).
+// An in-memory Store for the auth tests: users, password hashes, tokens, sign-ins, contact lists,
+// photos, policies and the audit trail in maps, with counters that let a test see how often the
+// token table was asked (the cache's point).
 // Thread-safe, since the code under test calls it from the blocking pool.
 
 #include "common/error.hpp"
@@ -13,6 +13,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace parley::auth::testing {
@@ -61,6 +62,9 @@ public:
     groups_.erase(std::string(sip));
     memberships_.erase(std::string(sip));
     photos_.erase(std::string(sip));
+    std::erase_if(assignments_, [&](const auto& a) {
+      return a.second.scope == "user" && a.second.key == sip;
+    });
     hashes_.erase(std::string(sip));
     return users_.erase(std::string(sip)) > 0;
   }
@@ -223,6 +227,99 @@ public:
     return photos_.erase(std::string(sip)) > 0;
   }
 
+  // Policies, service configuration and audit: plain maps without the SQLite store's checks
+  // (case folding, limits, users that must exist), which are tested against it.
+  std::vector<storage::NamedPolicy> list_policies(std::string_view kind) override {
+    std::lock_guard lock(mutex_);
+    std::vector<storage::NamedPolicy> out;
+    for (const auto& [k, p] : policies_)
+      if (k.first == kind) out.push_back(p);
+    return out;
+  }
+  std::optional<storage::NamedPolicy> find_policy(std::string_view kind,
+                                                  std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    auto it = policies_.find({std::string(kind), std::string(name)});
+    if (it == policies_.end()) return std::nullopt;
+    return it->second;
+  }
+  void put_policy(const storage::NamedPolicy& policy, bool create_only,
+                  const storage::AuditRecord& audit) override {
+    std::lock_guard lock(mutex_);
+    const std::pair key{policy.kind, policy.name};
+    if (create_only && policies_.count(key)) throw Conflict("policy exists");
+    policies_[key] = policy;
+    audit_locked(audit);
+  }
+  bool remove_policy(std::string_view kind, std::string_view name,
+                     const storage::AuditRecord& audit) override {
+    std::lock_guard lock(mutex_);
+    if (name == "global") throw Forbidden("the global policy cannot be removed");
+    if (policies_.erase({std::string(kind), std::string(name)}) == 0) return false;
+    std::erase_if(assignments_, [&](const auto& a) {
+      return a.second.kind == kind && a.second.name == name;
+    });
+    audit_locked(audit);
+    return true;
+  }
+  void assign_policy(const storage::PolicyAssignment& a,
+                     const storage::AuditRecord& audit) override {
+    std::lock_guard lock(mutex_);
+    const std::tuple key{a.scope, a.key, a.kind};
+    if (a.name.empty()) {
+      if (assignments_.erase(key) == 0) return;
+    } else {
+      if (a.name == "global") throw Forbidden("the global policy cannot be assigned");
+      if (!policies_.count({a.kind, a.name})) throw NotFound("no such policy");
+      assignments_[key] = a;
+    }
+    audit_locked(audit);
+  }
+  std::vector<storage::PolicyAssignment> list_assignments(std::string_view kind) override {
+    std::lock_guard lock(mutex_);
+    std::vector<storage::PolicyAssignment> out;
+    for (const auto& [k, a] : assignments_)
+      if (a.kind == kind) out.push_back(a);
+    return out;
+  }
+  std::optional<std::string> get_service_config(std::string_view kind,
+                                                std::string_view scope) override {
+    std::lock_guard lock(mutex_);
+    auto it = config_.find({std::string(kind), std::string(scope)});
+    if (it == config_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<std::pair<std::string, std::string>> list_service_config(
+      std::string_view kind) override {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [k, settings] : config_)
+      if (k.first == kind) out.emplace_back(k.second, settings);
+    return out;
+  }
+  void put_service_config(std::string_view kind, std::string_view scope, std::string_view settings,
+                          const storage::AuditRecord& audit) override {
+    std::lock_guard lock(mutex_);
+    const std::pair key{std::string(kind), std::string(scope)};
+    if (settings.empty()) {
+      if (config_.erase(key) == 0) return;
+    } else {
+      config_[key] = std::string(settings);
+    }
+    audit_locked(audit);
+  }
+  std::int64_t append_audit(const storage::AuditRecord& record) override {
+    std::lock_guard lock(mutex_);
+    return audit_locked(record);
+  }
+  std::vector<storage::AuditRecord> list_audit(std::int64_t before_id, std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<storage::AuditRecord> out;
+    for (auto it = audit_.rbegin(); it != audit_.rend() && out.size() < limit; ++it)
+      if (before_id == 0 || it->id < before_id) out.push_back(*it);
+    return out;
+  }
+
   std::optional<std::string> get_setting(std::string_view) override { return std::nullopt; }
   void put_setting(std::string_view, std::string_view) override {}
   int schema_version() override { return 2; }
@@ -246,6 +343,12 @@ public:
   }
 
 private:
+  std::int64_t audit_locked(storage::AuditRecord record) {
+    record.id = static_cast<std::int64_t>(audit_.size()) + 1;
+    audit_.push_back(std::move(record));
+    return audit_.back().id;
+  }
+
   std::mutex mutex_;
   std::map<std::string, storage::User> users_;
   std::map<std::string, std::string> hashes_;
@@ -254,6 +357,12 @@ private:
   std::map<std::string, std::vector<storage::ContactGroup>> groups_;
   std::map<std::string, std::vector<storage::GroupMembership>> memberships_;
   std::map<std::string, storage::Photo> photos_;
+  std::map<std::pair<std::string, std::string>, storage::NamedPolicy> policies_{
+      {{"mobility", "global"}, {"mobility", "global", "{}", 0}}};
+  std::map<std::tuple<std::string, std::string, std::string>, storage::PolicyAssignment>
+      assignments_;
+  std::map<std::pair<std::string, std::string>, std::string> config_;
+  std::vector<storage::AuditRecord> audit_;
   std::int64_t next_group_id_ = 1;
   int purges_ = 0;
   int password_updates_ = 0;

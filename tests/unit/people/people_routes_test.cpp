@@ -37,6 +37,7 @@ protected:
         pool_(2),
         hub_(UserPresence::Timers{}),
         tokens_(*store_, pool_, WebTicketConfig{}),
+        policies_(*store_, config_),
         engine_(context()) {
     engine_.register_routes(routers_);
     register_people_routes(engine_, routers_);
@@ -67,6 +68,7 @@ protected:
     c.pool = &pool_;
     c.tokens = &tokens_;
     c.presence = &hub_;
+    c.policies = &policies_;
     return c;
   }
 
@@ -111,6 +113,7 @@ protected:
   runtime::BlockingPool pool_;
   Hub hub_;
   auth::TokenService tokens_;
+  policy::PolicyService policies_;
   api::Engine engine_;
   http::SiteRouters routers_;
   std::string token_;
