@@ -140,6 +140,50 @@ struct PolicyAssignment {
   std::string name;
 };
 
+// Instant messaging (UCWA.md §5.4, §5.8). A conversation is shared by its participants; every
+// participant has her own conversation log entry (history), with her own read state.
+struct ConversationRecord {
+  std::string id;         // server-wide, URL-safe
+  std::string thread_id;  // client-supplied or generated
+  std::string subject;    // at most 250 characters
+  std::string importance = "Normal";  // Normal | Urgent | Emergency
+  std::string initiator;  // "alice@example.org"
+  std::int64_t created_at_ms = 0;
+};
+
+struct MessageRecord {
+  std::string conversation_id;
+  std::int64_t seq = 0;  // assigned by append_messages: 1, 2, ... per conversation
+  std::string sender;    // "alice@example.org"
+  std::int64_t at_ms = 0;
+  std::string format;    // "Plain" | "Html" (already sanitized)
+  std::string text;      // the message as delivered
+  std::string plain;     // plain-text rendering (for previews and plain-only readers)
+};
+
+struct ConversationLogRecord {
+  std::string owner;  // whose history
+  std::string conversation_id;
+  std::string thread_id;
+  std::string subject;
+  std::string importance;
+  std::string type = "MessageLog";   // MessageLog (AudioLog, VideoLog later)
+  std::string direction;             // "Incoming" | "Outgoing" (as the owner saw it)
+  std::string status = "Archived";   // "Archived" | "Missed"
+  std::string preview;               // plain text of the latest message, at most 256 characters
+  std::vector<std::string> participants;  // everyone in the conversation, owner included
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;    // the latest message (or creation)
+  std::int64_t message_count = 0;
+  bool read = true;                  // false while it holds something the owner has not read
+};
+
+struct MissedCounts {
+  std::int64_t missed_conversations = 0;
+  std::int64_t unread_missed_conversations = 0;
+  std::int64_t conversation_logs = 0;
+};
+
 class Store {
 public:
   virtual ~Store() = default;
@@ -245,6 +289,44 @@ public:
   virtual std::int64_t append_audit(const AuditRecord& record) = 0;
   // Newest first; entries with an id below `before_id` (0: from the newest).
   virtual std::vector<AuditRecord> list_audit(std::int64_t before_id, std::size_t limit) = 0;
+
+  // Messaging. create_conversation stores the conversation and a log entry for each participant
+  // (direction Outgoing for the initiator, Incoming for the others; unread for the others).
+  // Throws parley::Conflict when the id exists.
+  virtual void create_conversation(const ConversationRecord& c,
+                                   const std::vector<std::string>& participants) = 0;
+  // Adds a participant to an existing conversation (multi-party): she gets a log entry
+  // (Incoming, unread). No-op when she is in it already; parley::NotFound for no conversation.
+  virtual void add_participant(std::string_view conversation_id, std::string_view user) = 0;
+  // Appends messages, possibly of several conversations, in ONE transaction (group commit): seq
+  // numbers are assigned per conversation, and every participant's log entry gets the preview,
+  // updated time and message count; for everyone but the sender it becomes unread. Returns the
+  // assigned seqs in input order. Throws parley::NotFound (nothing written) if a conversation
+  // does not exist, parley::EntityTooLarge for text over 64 KiB.
+  virtual std::vector<std::int64_t> append_messages(const std::vector<MessageRecord>& messages) = 0;
+  // Marks the owner's entry Missed (and unread); false when she has none.
+  virtual bool mark_missed(std::string_view owner, std::string_view conversation_id) = 0;
+  // Newest first (by updated time, then conversation id); entries strictly older than the
+  // cursor (updated_at_ms, conversation_id) when given; at most `limit`. Deleted entries are not
+  // listed.
+  struct LogCursor {
+    std::int64_t updated_at_ms = 0;
+    std::string conversation_id;
+  };
+  virtual std::vector<ConversationLogRecord> list_conversation_logs(
+      std::string_view owner, const std::optional<LogCursor>& before, std::size_t limit) = 0;
+  virtual std::optional<ConversationLogRecord> find_conversation_log(std::string_view owner,
+                                                                     std::string_view conversation_id) = 0;
+  // Messages of a conversation with seq > after_seq, oldest first, at most `limit`.
+  virtual std::vector<MessageRecord> list_messages(std::string_view conversation_id,
+                                                   std::int64_t after_seq, std::size_t limit) = 0;
+  virtual bool mark_log_read(std::string_view owner, std::string_view conversation_id) = 0;
+  // Hides the entry from the owner's history (the others keep theirs); false when none.
+  virtual bool delete_conversation_log(std::string_view owner, std::string_view conversation_id) = 0;
+  virtual MissedCounts missed_counts(std::string_view owner) = 0;
+  // Retention: removes messages older than `before_ms` and log entries whose conversation has no
+  // message left and was updated before it; returns how many messages went.
+  virtual std::size_t purge_messages_before(std::int64_t before_ms) = 0;
 
   // Small named values the server keeps for itself (admin credential hash, CA serial, ...).
   virtual std::optional<std::string> get_setting(std::string_view key) = 0;

@@ -22,6 +22,7 @@
 #include "storage/sqlite/contacts.hpp"
 #include "storage/sqlite/directory.hpp"
 #include "storage/sqlite/input.hpp"
+#include "storage/sqlite/messaging.hpp"
 #include "storage/sqlite/photos.hpp"
 #include "storage/sqlite/policies.hpp"
 #include "storage/sqlite/signins.hpp"
@@ -324,10 +325,12 @@ public:
     Transaction tx(db_);
     // Her tokens, search terms, photo and contact list go in the same statement, through
     // ON DELETE CASCADE (configure() turns foreign keys on for this connection). Her policy
-    // assignments are keyed by address, not by a foreign key, so they go explicitly.
+    // assignments and conversation history are keyed by address, not by a foreign key, so they
+    // go explicitly; the conversations she took part in stay for the others.
     db_.prepare(kDeleteUser).bind_text(1, *uri).run();
     if (db_.changes() == 0) return false;
     sqlite::remove_user_assignments(db_, *uri);
+    sqlite::remove_user_conversation_logs(db_, *uri);
     tx.commit();
     return true;
   }
@@ -574,6 +577,65 @@ public:
   std::vector<AuditRecord> list_audit(std::int64_t before_id, std::size_t limit) override {
     std::lock_guard lock(mutex_);
     return sqlite::list_audit(db_, before_id, limit);
+  }
+
+  void create_conversation(const ConversationRecord& c,
+                           const std::vector<std::string>& participants) override {
+    std::lock_guard lock(mutex_);
+    sqlite::create_conversation(db_, c, participants);
+  }
+
+  void add_participant(std::string_view conversation_id, std::string_view user) override {
+    std::lock_guard lock(mutex_);
+    sqlite::add_participant(db_, conversation_id, user);
+  }
+
+  std::vector<std::int64_t> append_messages(const std::vector<MessageRecord>& messages) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::append_messages(db_, messages);
+  }
+
+  bool mark_missed(std::string_view owner, std::string_view conversation_id) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::mark_missed(db_, owner, conversation_id);
+  }
+
+  std::vector<ConversationLogRecord> list_conversation_logs(
+      std::string_view owner, const std::optional<LogCursor>& before, std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::list_conversation_logs(db_, owner, before, limit);
+  }
+
+  std::optional<ConversationLogRecord> find_conversation_log(
+      std::string_view owner, std::string_view conversation_id) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::find_conversation_log(db_, owner, conversation_id);
+  }
+
+  std::vector<MessageRecord> list_messages(std::string_view conversation_id,
+                                           std::int64_t after_seq, std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::list_messages(db_, conversation_id, after_seq, limit);
+  }
+
+  bool mark_log_read(std::string_view owner, std::string_view conversation_id) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::mark_log_read(db_, owner, conversation_id);
+  }
+
+  bool delete_conversation_log(std::string_view owner, std::string_view conversation_id) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::delete_conversation_log(db_, owner, conversation_id);
+  }
+
+  MissedCounts missed_counts(std::string_view owner) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::missed_counts(db_, owner);
+  }
+
+  std::size_t purge_messages_before(std::int64_t before_ms) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::purge_messages_before(db_, before_ms);
   }
 
   int schema_version() override {

@@ -25,6 +25,8 @@ namespace parley::storage {
 // Contact-list and photo limits are in sqlite/contacts.hpp and sqlite/photos.hpp; the search
 // index in sqlite/directory.hpp. Policies, service configuration and the administrative audit
 // trail (which keeps the newest 100,000 entries) in sqlite/policies.hpp and sqlite/audit.hpp.
+// Conversations and messages in sqlite/messaging.hpp; removing a user removes her conversation
+// history, while the conversations she took part in stay for the others.
 //
 // Disabling a user (update_user, import_users) deletes her tokens in the same transaction.
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& db_file);

@@ -1,7 +1,7 @@
 #pragma once
 // An in-memory Store for the auth tests: users, password hashes, tokens, sign-ins, contact lists,
 // photos, policies and the audit trail in maps, with counters that let a test see how often the
-// token table was asked (the cache's point).
+// token table was asked (the cache's point). Messaging throws: no auth test uses it.
 // Thread-safe, since the code under test calls it from the blocking pool.
 
 #include "common/error.hpp"
@@ -320,6 +320,33 @@ public:
     return out;
   }
 
+  // Messaging is not exercised by the auth tests.
+  void create_conversation(const storage::ConversationRecord&,
+                           const std::vector<std::string>&) override {
+    not_used();
+  }
+  void add_participant(std::string_view, std::string_view) override { not_used(); }
+  std::vector<std::int64_t> append_messages(const std::vector<storage::MessageRecord>&) override {
+    not_used();
+  }
+  bool mark_missed(std::string_view, std::string_view) override { not_used(); }
+  std::vector<storage::ConversationLogRecord> list_conversation_logs(
+      std::string_view, const std::optional<LogCursor>&, std::size_t) override {
+    not_used();
+  }
+  std::optional<storage::ConversationLogRecord> find_conversation_log(std::string_view,
+                                                                      std::string_view) override {
+    not_used();
+  }
+  std::vector<storage::MessageRecord> list_messages(std::string_view, std::int64_t,
+                                                    std::size_t) override {
+    not_used();
+  }
+  bool mark_log_read(std::string_view, std::string_view) override { not_used(); }
+  bool delete_conversation_log(std::string_view, std::string_view) override { not_used(); }
+  storage::MissedCounts missed_counts(std::string_view) override { not_used(); }
+  std::size_t purge_messages_before(std::int64_t) override { not_used(); }
+
   std::optional<std::string> get_setting(std::string_view) override { return std::nullopt; }
   void put_setting(std::string_view, std::string_view) override {}
   int schema_version() override { return 2; }
@@ -343,6 +370,8 @@ public:
   }
 
 private:
+  [[noreturn]] static void not_used() { throw std::logic_error("not used in these tests"); }
+
   std::int64_t audit_locked(storage::AuditRecord record) {
     record.id = static_cast<std::int64_t>(audit_.size()) + 1;
     audit_.push_back(std::move(record));

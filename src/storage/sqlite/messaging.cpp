@@ -1,0 +1,450 @@
+#include "storage/sqlite/messaging.hpp"
+
+#include <algorithm>
+#include <initializer_list>
+#include <limits>
+#include <string>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sqlite3.h>
+
+#include "common/error.hpp"
+#include "common/time.hpp"
+#include "storage/sqlite/input.hpp"
+
+namespace parley::storage::sqlite {
+namespace {
+
+constexpr std::size_t kMaxThreadIdBytes = 64;
+
+// ---- SQL. Statements are cached by the address of these constants. ----
+
+constexpr char kInsertConversation[] =
+    "INSERT INTO conversations (id, thread_id, subject, importance, initiator, created_at_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?)";
+constexpr char kInsertParticipant[] =
+    "INSERT INTO conversation_participants (conversation_id, \"user\") VALUES (?, ?)"
+    " ON CONFLICT DO NOTHING";
+constexpr char kInsertLog[] =
+    "INSERT INTO conversation_logs (owner, conversation_id, direction, status, preview,"
+    " created_at_ms, updated_at_ms, message_count, read, deleted)"
+    " VALUES (?, ?, ?, 'Archived', ?, ?, ?, ?, ?, FALSE)"
+    " ON CONFLICT (owner, conversation_id) DO NOTHING";
+constexpr char kConversationState[] =
+    "SELECT next_seq - 1, (SELECT plain FROM messages WHERE conversation_id = c.id"
+    " ORDER BY seq DESC LIMIT 1) FROM conversations c WHERE id = ?";
+// Reserves a run of seqs: the returned value is one past the last of them.
+constexpr char kReserveSeqs[] =
+    "UPDATE conversations SET next_seq = next_seq + ? WHERE id = ? RETURNING next_seq";
+constexpr char kInsertMessage[] =
+    "INSERT INTO messages (conversation_id, seq, sender, at_ms, format, text, plain)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)";
+// Every participant's entry at once. The sender has read what she sent, so her own entry keeps
+// its read state; a Missed entry stays Missed. `?4` is the batch's only sender for this
+// conversation, or '' when several people wrote (then everyone has something unread).
+constexpr char kTouchLogs[] =
+    "UPDATE conversation_logs SET preview = ?1, updated_at_ms = MAX(updated_at_ms, ?2),"
+    " message_count = message_count + ?3, read = CASE WHEN owner = ?4 THEN read ELSE FALSE END"
+    " WHERE conversation_id = ?5";
+constexpr char kMarkMissed[] =
+    "UPDATE conversation_logs SET status = 'Missed', read = FALSE"
+    " WHERE owner = ? AND conversation_id = ? AND NOT deleted";
+constexpr char kMarkRead[] =
+    "UPDATE conversation_logs SET read = TRUE"
+    " WHERE owner = ? AND conversation_id = ? AND NOT deleted";
+constexpr char kDeleteLog[] =
+    "UPDATE conversation_logs SET deleted = TRUE"
+    " WHERE owner = ? AND conversation_id = ? AND NOT deleted";
+
+#define PARLEY_SQLITE_LOG_COLUMNS                                                           \
+  "l.owner, l.conversation_id, c.thread_id, c.subject, c.importance, l.direction, l.status," \
+  " l.preview, l.created_at_ms, l.updated_at_ms, l.message_count, l.read"
+
+// Both listings walk conversation_logs_by_owner backwards from the cursor: no sort.
+constexpr char kListLogs[] =
+    "SELECT " PARLEY_SQLITE_LOG_COLUMNS
+    " FROM conversation_logs l JOIN conversations c ON c.id = l.conversation_id"
+    " WHERE l.owner = ? AND l.deleted = FALSE"
+    " ORDER BY l.updated_at_ms DESC, l.conversation_id DESC LIMIT ?";
+constexpr char kListLogsBefore[] =
+    "SELECT " PARLEY_SQLITE_LOG_COLUMNS
+    " FROM conversation_logs l JOIN conversations c ON c.id = l.conversation_id"
+    " WHERE l.owner = ? AND l.deleted = FALSE AND (l.updated_at_ms, l.conversation_id) < (?, ?)"
+    " ORDER BY l.updated_at_ms DESC, l.conversation_id DESC LIMIT ?";
+constexpr char kFindLog[] =
+    "SELECT " PARLEY_SQLITE_LOG_COLUMNS
+    " FROM conversation_logs l JOIN conversations c ON c.id = l.conversation_id"
+    " WHERE l.owner = ? AND l.conversation_id = ? AND l.deleted = FALSE";
+constexpr char kListParticipants[] =
+    "SELECT \"user\" FROM conversation_participants WHERE conversation_id = ? ORDER BY \"user\"";
+constexpr char kListMessages[] =
+    "SELECT conversation_id, seq, sender, at_ms, format, text, plain FROM messages"
+    " WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+constexpr char kMissedCounts[] =
+    "SELECT COUNT(*), COALESCE(SUM(status = 'Missed'), 0),"
+    " COALESCE(SUM(status = 'Missed' AND NOT read), 0)"
+    " FROM conversation_logs WHERE owner = ? AND deleted = FALSE";
+constexpr char kPurgeMessages[] = "DELETE FROM messages WHERE at_ms < ?";
+constexpr char kPurgeLogs[] =
+    "DELETE FROM conversation_logs WHERE updated_at_ms < ?1 AND NOT EXISTS"
+    " (SELECT 1 FROM messages m WHERE m.conversation_id = conversation_logs.conversation_id)";
+// A conversation nobody has in her history any more, with nothing left in it, is of no use to
+// anyone; its participants go with it (ON DELETE CASCADE).
+constexpr char kPurgeConversations[] =
+    "DELETE FROM conversations WHERE created_at_ms < ?1"
+    " AND NOT EXISTS (SELECT 1 FROM conversation_logs l WHERE l.conversation_id = conversations.id)"
+    " AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id)";
+constexpr char kDeleteUserLogs[] = "DELETE FROM conversation_logs WHERE owner = ?";
+
+// ---- Input checks ----
+
+// Characters, not bytes: subjects and previews are counted the way a person reads them.
+std::size_t utf8_length(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+// The first `max` characters of `text`.
+std::string_view utf8_prefix(std::string_view text, std::size_t max) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+    if (chars == max) return text.substr(0, i);
+    ++chars;
+  }
+  return text;
+}
+
+bool valid_id(std::string_view id) {
+  return !id.empty() && id.size() <= kMaxConversationIdBytes;
+}
+
+void check_id(std::string_view id) {
+  if (id.empty()) throw ParameterValidationFailure("the conversation id is empty");
+  check_size(id, kMaxConversationIdBytes, "the conversation id");
+}
+
+void check_one_of(std::string_view value, std::initializer_list<std::string_view> allowed,
+                  std::string_view what) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+  throw ParameterValidationFailure(
+      fmt::format("{} \"{}\" is not one of {}", what, value.substr(0, 64),
+                  fmt::join(allowed, ", ")));
+}
+
+void check_conversation(const ConversationRecord& c) {
+  check_id(c.id);
+  check_size(c.thread_id, kMaxThreadIdBytes, "the thread id");
+  if (const std::size_t chars = utf8_length(c.subject); chars > kMaxSubjectChars)
+    throw ParameterValidationFailure(fmt::format(
+        "the subject is {} characters long; at most {} are allowed", chars, kMaxSubjectChars));
+  check_one_of(c.importance, {"Normal", "Urgent", "Emergency"}, "the importance");
+}
+
+void check_message(const MessageRecord& m) {
+  check_id(m.conversation_id);
+  if (m.text.size() > kMaxMessageTextBytes)
+    throw EntityTooLarge(fmt::format("the message is {} bytes long; at most {} are allowed",
+                                     m.text.size(), kMaxMessageTextBytes));
+  check_size(m.plain, kMaxMessageTextBytes, "the plain text of the message");
+  check_one_of(m.format, {"Plain", "Html"}, "the message format");
+}
+
+void insert_log(Connection& db, std::string_view owner, std::string_view conversation_id,
+                std::string_view direction, std::string_view preview, std::int64_t at_ms,
+                std::int64_t message_count, bool read) {
+  db.prepare(kInsertLog)
+      .bind_text(1, owner)
+      .bind_text(2, conversation_id)
+      .bind_text(3, direction)
+      .bind_text(4, preview)
+      .bind_int(5, at_ms)
+      .bind_int(6, at_ms)
+      .bind_int(7, message_count)
+      .bind_bool(8, read)
+      .run();
+}
+
+std::vector<std::string> participants_of(Connection& db, std::string_view conversation_id) {
+  std::vector<std::string> out;
+  Statement st = db.prepare(kListParticipants);
+  st.bind_text(1, conversation_id);
+  while (st.step()) out.push_back(st.column_text(0));
+  return out;
+}
+
+// Reads a row of PARLEY_SQLITE_LOG_COLUMNS; participants are filled in afterwards, once the
+// listing statement is done with (a statement cannot be in use twice).
+ConversationLogRecord read_log(const Statement& st) {
+  ConversationLogRecord r;
+  r.owner = st.column_text(0);
+  r.conversation_id = st.column_text(1);
+  r.thread_id = st.column_text(2);
+  r.subject = st.column_text(3);
+  r.importance = st.column_text(4);
+  r.direction = st.column_text(5);
+  r.status = st.column_text(6);
+  r.preview = st.column_text(7);
+  r.created_at_ms = st.column_int(8);
+  r.updated_at_ms = st.column_int(9);
+  r.message_count = st.column_int(10);
+  r.read = st.column_bool(11);
+  return r;
+}
+
+std::int64_t sql_limit(std::size_t limit) {
+  return static_cast<std::int64_t>(
+      std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+}
+
+bool update_own_log(Connection& db, const char* sql, std::string_view owner,
+                    std::string_view conversation_id) {
+  const auto uri = uri_for_lookup(owner);
+  if (!uri || !valid_id(conversation_id)) return false;
+  db.prepare(sql).bind_text(1, *uri).bind_text(2, conversation_id).run();
+  return db.changes() > 0;
+}
+
+// The messages of one conversation within a batch.
+struct BatchGroup {
+  std::string_view conversation_id;
+  std::int64_t count = 0;
+  std::int64_t next_seq = 0;  // filled once the run of seqs is reserved
+  std::size_t last = 0;       // index of its last message in the batch
+  std::int64_t latest_ms = 0;
+  std::string only_sender;    // empty when more than one person wrote
+  bool mixed = false;
+};
+
+}  // namespace
+
+void create_conversation(Connection& db, const ConversationRecord& c,
+                         const std::vector<std::string>& participants) {
+  check_conversation(c);
+  const std::string initiator = uri_for_write(c.initiator);
+  // The initiator takes part whether or not the caller listed her; each address once.
+  std::vector<std::string> everyone{initiator};
+  for (const std::string& p : participants) {
+    std::string uri = uri_for_write(p);
+    if (std::find(everyone.begin(), everyone.end(), uri) == everyone.end())
+      everyone.push_back(std::move(uri));
+  }
+  const std::int64_t created = c.created_at_ms != 0 ? c.created_at_ms : now_ms();
+
+  Transaction tx(db);
+  try {
+    db.prepare(kInsertConversation)
+        .bind_text(1, c.id)
+        .bind_text(2, c.thread_id)
+        .bind_text(3, c.subject)
+        .bind_text(4, c.importance)
+        .bind_text(5, initiator)
+        .bind_int(6, created)
+        .run();
+  } catch (const SqliteError& e) {
+    if (e.code() == SQLITE_CONSTRAINT_PRIMARYKEY || e.code() == SQLITE_CONSTRAINT_UNIQUE)
+      throw Conflict(fmt::format("conversation {} already exists", c.id));
+    throw;
+  }
+  for (const std::string& uri : everyone) {
+    db.prepare(kInsertParticipant).bind_text(1, c.id).bind_text(2, uri).run();
+    const bool outgoing = uri == initiator;
+    insert_log(db, uri, c.id, outgoing ? "Outgoing" : "Incoming", "", created, 0, outgoing);
+  }
+  tx.commit();
+}
+
+void add_participant(Connection& db, std::string_view conversation_id, std::string_view user) {
+  check_id(conversation_id);
+  const std::string uri = uri_for_write(user);
+  Transaction tx(db);
+  std::int64_t message_count = 0;
+  std::string preview;
+  {
+    Statement st = db.prepare(kConversationState);
+    st.bind_text(1, conversation_id);
+    if (!st.step())
+      throw NotFound(fmt::format("there is no conversation {}", conversation_id));
+    message_count = st.column_int(0);
+    preview = st.column_text(1);
+  }
+  db.prepare(kInsertParticipant).bind_text(1, conversation_id).bind_text(2, uri).run();
+  if (db.changes() == 0) return;  // she is in it already
+  // Her entry starts out like the others': what the conversation holds so far, unread.
+  insert_log(db, uri, conversation_id, "Incoming", utf8_prefix(preview, kMaxPreviewChars),
+             now_ms(), message_count, false);
+  tx.commit();
+}
+
+std::vector<std::int64_t> append_messages(Connection& db,
+                                          const std::vector<MessageRecord>& messages) {
+  std::vector<std::int64_t> seqs;
+  if (messages.empty()) return seqs;
+  // Everything is checked and grouped before the transaction starts: a refused batch writes
+  // nothing, and the write lock is held only for the writes.
+  std::vector<std::string> senders;
+  std::vector<std::size_t> group_of;
+  std::vector<BatchGroup> groups;
+  std::unordered_map<std::string_view, std::size_t> group_index;
+  senders.reserve(messages.size());
+  group_of.reserve(messages.size());
+  const std::int64_t now = now_ms();
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const MessageRecord& m = messages[i];
+    check_message(m);
+    senders.push_back(uri_for_write(m.sender));
+    const auto [it, inserted] = group_index.try_emplace(m.conversation_id, groups.size());
+    if (inserted) {
+      BatchGroup g;
+      g.conversation_id = m.conversation_id;
+      g.only_sender = senders.back();
+      groups.push_back(std::move(g));
+    }
+    BatchGroup& g = groups[it->second];
+    ++g.count;
+    g.last = i;
+    g.latest_ms = std::max(g.latest_ms, m.at_ms != 0 ? m.at_ms : now);
+    if (!g.mixed && g.only_sender != senders.back()) {
+      g.mixed = true;
+      g.only_sender.clear();
+    }
+    group_of.push_back(it->second);
+  }
+
+  Transaction tx(db);
+  for (BatchGroup& g : groups) {
+    Statement st = db.prepare(kReserveSeqs);
+    st.bind_int(1, g.count).bind_text(2, g.conversation_id);
+    if (!st.step())
+      throw NotFound(fmt::format("there is no conversation {}", g.conversation_id));
+    g.next_seq = st.column_int(0) - g.count;
+    st.run();
+  }
+  seqs.reserve(messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const MessageRecord& m = messages[i];
+    const std::int64_t seq = groups[group_of[i]].next_seq++;
+    db.prepare(kInsertMessage)
+        .bind_text(1, m.conversation_id)
+        .bind_int(2, seq)
+        .bind_text(3, senders[i])
+        .bind_int(4, m.at_ms != 0 ? m.at_ms : now)
+        .bind_text(5, m.format)
+        .bind_text(6, m.text)
+        .bind_text(7, m.plain)
+        .run();
+    seqs.push_back(seq);
+  }
+  for (const BatchGroup& g : groups) {
+    db.prepare(kTouchLogs)
+        .bind_text(1, utf8_prefix(messages[g.last].plain, kMaxPreviewChars))
+        .bind_int(2, g.latest_ms)
+        .bind_int(3, g.count)
+        .bind_text(4, g.only_sender)
+        .bind_text(5, g.conversation_id)
+        .run();
+  }
+  tx.commit();
+  return seqs;
+}
+
+bool mark_missed(Connection& db, std::string_view owner, std::string_view conversation_id) {
+  return update_own_log(db, kMarkMissed, owner, conversation_id);
+}
+
+bool mark_log_read(Connection& db, std::string_view owner, std::string_view conversation_id) {
+  return update_own_log(db, kMarkRead, owner, conversation_id);
+}
+
+bool delete_conversation_log(Connection& db, std::string_view owner,
+                             std::string_view conversation_id) {
+  return update_own_log(db, kDeleteLog, owner, conversation_id);
+}
+
+std::vector<ConversationLogRecord> list_conversation_logs(
+    Connection& db, std::string_view owner, const std::optional<Store::LogCursor>& before,
+    std::size_t limit) {
+  std::vector<ConversationLogRecord> out;
+  const auto uri = uri_for_lookup(owner);
+  if (!uri || limit == 0) return out;
+  {
+    Statement st = db.prepare(before ? kListLogsBefore : kListLogs);
+    int index = 1;
+    st.bind_text(index++, *uri);
+    if (before) {
+      st.bind_int(index++, before->updated_at_ms);
+      st.bind_text(index++, before->conversation_id);
+    }
+    st.bind_int(index, sql_limit(limit));
+    while (st.step()) out.push_back(read_log(st));
+  }
+  for (ConversationLogRecord& r : out) r.participants = participants_of(db, r.conversation_id);
+  return out;
+}
+
+std::optional<ConversationLogRecord> find_conversation_log(Connection& db, std::string_view owner,
+                                                           std::string_view conversation_id) {
+  const auto uri = uri_for_lookup(owner);
+  if (!uri || !valid_id(conversation_id)) return std::nullopt;
+  std::optional<ConversationLogRecord> r;
+  {
+    Statement st = db.prepare(kFindLog);
+    st.bind_text(1, *uri).bind_text(2, conversation_id);
+    if (!st.step()) return std::nullopt;
+    r = read_log(st);
+  }
+  r->participants = participants_of(db, conversation_id);
+  return r;
+}
+
+std::vector<MessageRecord> list_messages(Connection& db, std::string_view conversation_id,
+                                         std::int64_t after_seq, std::size_t limit) {
+  std::vector<MessageRecord> out;
+  if (!valid_id(conversation_id) || limit == 0) return out;
+  Statement st = db.prepare(kListMessages);
+  st.bind_text(1, conversation_id).bind_int(2, after_seq).bind_int(3, sql_limit(limit));
+  while (st.step()) {
+    MessageRecord m;
+    m.conversation_id = st.column_text(0);
+    m.seq = st.column_int(1);
+    m.sender = st.column_text(2);
+    m.at_ms = st.column_int(3);
+    m.format = st.column_text(4);
+    m.text = st.column_text(5);
+    m.plain = st.column_text(6);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+MissedCounts missed_counts(Connection& db, std::string_view owner) {
+  MissedCounts counts;
+  const auto uri = uri_for_lookup(owner);
+  if (!uri) return counts;
+  Statement st = db.prepare(kMissedCounts);
+  st.bind_text(1, *uri);
+  if (!st.step()) db.fail(kMissedCounts);
+  counts.conversation_logs = st.column_int(0);
+  counts.missed_conversations = st.column_int(1);
+  counts.unread_missed_conversations = st.column_int(2);
+  return counts;
+}
+
+std::size_t purge_messages_before(Connection& db, std::int64_t before_ms) {
+  Transaction tx(db);
+  db.prepare(kPurgeMessages).bind_int(1, before_ms).run();
+  const auto purged = static_cast<std::size_t>(db.changes());
+  db.prepare(kPurgeLogs).bind_int(1, before_ms).run();
+  db.prepare(kPurgeConversations).bind_int(1, before_ms).run();
+  tx.commit();
+  return purged;
+}
+
+void remove_user_conversation_logs(Connection& db, std::string_view sip_uri) {
+  db.prepare(kDeleteUserLogs).bind_text(1, sip_uri).run();
+}
+
+}  // namespace parley::storage::sqlite

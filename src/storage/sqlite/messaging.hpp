@@ -1,0 +1,58 @@
+#pragma once
+// Conversations, messages and conversation logs in the SQLite store (`conversations`,
+// `conversation_participants`, `messages`, `conversation_logs`), internal to parley_storage. Each
+// function runs on a connection the caller has to itself (the store holds its lock); see Store
+// for the contract.
+//
+// Limits (checked before anything is written):
+// - conversation id: 1..64 bytes; thread id: up to 64 bytes (ParameterValidationFailure);
+// - subject: at most 250 characters (ParameterValidationFailure);
+// - importance: Normal, Urgent or Emergency; message format: Plain or Html;
+// - participants, senders and owners: SIP URIs of 1..1024 bytes, kept lower-case;
+// - message text: at most 64 KiB (EntityTooLarge); its plain rendering: at most 64 KiB
+//   (ParameterValidationFailure).
+// Lookups with an id or address beyond these limits find nothing.
+//
+// A participant's log entry that she deleted stays hidden: later messages still count in it, but
+// it is not listed, found, marked read or marked missed.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "storage/sqlite/connection.hpp"
+#include "storage/store.hpp"
+
+namespace parley::storage::sqlite {
+
+constexpr std::size_t kMaxConversationIdBytes = 64;
+constexpr std::size_t kMaxSubjectChars = 250;
+constexpr std::size_t kMaxMessageTextBytes = 64 * 1024;
+constexpr std::size_t kMaxPreviewChars = 256;
+
+void create_conversation(Connection& db, const ConversationRecord& c,
+                         const std::vector<std::string>& participants);
+void add_participant(Connection& db, std::string_view conversation_id, std::string_view user);
+std::vector<std::int64_t> append_messages(Connection& db,
+                                          const std::vector<MessageRecord>& messages);
+bool mark_missed(Connection& db, std::string_view owner, std::string_view conversation_id);
+std::vector<ConversationLogRecord> list_conversation_logs(
+    Connection& db, std::string_view owner, const std::optional<Store::LogCursor>& before,
+    std::size_t limit);
+std::optional<ConversationLogRecord> find_conversation_log(Connection& db, std::string_view owner,
+                                                           std::string_view conversation_id);
+std::vector<MessageRecord> list_messages(Connection& db, std::string_view conversation_id,
+                                         std::int64_t after_seq, std::size_t limit);
+bool mark_log_read(Connection& db, std::string_view owner, std::string_view conversation_id);
+bool delete_conversation_log(Connection& db, std::string_view owner,
+                             std::string_view conversation_id);
+MissedCounts missed_counts(Connection& db, std::string_view owner);
+std::size_t purge_messages_before(Connection& db, std::int64_t before_ms);
+
+// The log entries of a user being removed; the caller holds the transaction that removes her.
+// `sip_uri` is in stored form. Her conversations, and her messages in them, stay for the others.
+void remove_user_conversation_logs(Connection& db, std::string_view sip_uri);
+
+}  // namespace parley::storage::sqlite
