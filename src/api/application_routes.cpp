@@ -305,16 +305,6 @@ void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteR
     co_return res;
   });
 
-  engine.add_route(routers, "GET", "/communication/conversations",
-                   [](http::Request&, Application& app) -> asio::awaitable<http::Response> {
-    json::object o;
-    o["rel"] = "conversations";
-    json::object links;
-    links["self"] = link(app.href("/communication/conversations"));
-    o["_links"] = std::move(links);
-    co_return json_response(200, o);
-  });
-
   engine.add_route(routers, "GET", "/onlineMeetings",
                    [](http::Request&, Application& app) -> asio::awaitable<http::Response> {
     co_return json_response(200, online_meetings_json(app));

@@ -399,6 +399,10 @@ void Engine::start(asio::any_io_executor executor) {
   });
 }
 
+boost::asio::any_io_executor Engine::executor() const {
+  return impl_->ticker ? impl_->ticker->get_executor() : boost::asio::any_io_executor{};
+}
+
 void Engine::shutdown() {
   impl_->stopping = true;
   if (impl_->ticker) asio::post(impl_->ticker->get_executor(), [t = impl_->ticker.get()] { t->cancel(); });

@@ -148,6 +148,8 @@ public:
 
   // Starts the periodic work (expiry, presence transitions, `on_tick` hooks) on `executor`.
   void start(boost::asio::any_io_executor executor);
+  // Where the engine's periodic work runs (set by start(); empty before).
+  boost::asio::any_io_executor executor() const;
   // Hooks run on every tick (about once per protocol second, faster with time_scale).
   void on_tick(std::function<void()> hook);
   // Releases every waiting P-GET and stops the periodic work (SIGTERM).

@@ -98,7 +98,10 @@ json::object communication_json(const Application& app) {
   o["audioPreference"] = audio;
   o["etag"] = std::to_string(etag);
   put_links(o, {{"self", app.href("/communication")},
-                {"conversations", app.href("/communication/conversations?filter=active")}});
+                {"conversations", app.href("/communication/conversations?filter=active")},
+                {"startMessaging", app.href("/communication/messagingInvitations")},
+                {"conversationLogs", app.href("/communication/conversationLogs")},
+                {"missedItems", app.href("/communication/missedItems")}});
   return o;
 }
 

@@ -114,7 +114,7 @@ public:
     Config cfg;
     check_keys(root, "", {"data_dir", "threads", "demo", "sip_domains", "log_level", "sites",
                           "tls", "limits", "passwords", "discovery", "webticket", "mobility",
-                          "ucwa", "presence"});
+                          "ucwa", "presence", "im"});
     if (auto v = path_value(root, "", "data_dir")) cfg.data_dir = *v;
     read_integer(root, "", "threads", 0, 256, cfg.threads);
     if (auto v = get_bool(root, "", "demo")) cfg.demo = *v;
@@ -140,6 +140,11 @@ public:
     if (const auto* m = get_table(root, "", "mobility")) read_mobility(*m, cfg.mobility);
     if (const auto* u = get_table(root, "", "ucwa")) read_ucwa(*u, cfg.ucwa);
     if (const auto* p = get_table(root, "", "presence")) read_presence(*p, cfg.presence);
+    if (const auto* i = get_table(root, "", "im")) {
+      check_keys(*i, "im", {"retention_days", "ring_timeout_seconds"});
+      read_integer(*i, "im", "retention_days", 0, 36500, cfg.im.retention_days);
+      read_integer(*i, "im", "ring_timeout_seconds", 5, 300, cfg.im.ring_timeout_seconds);
+    }
     return cfg;
   }
 

@@ -122,6 +122,14 @@ struct PresenceConfig {
   unsigned away_after_inactive_seconds = 300;
 };
 
+// Instant messaging (UCWA.md §5.4, §5.8).
+struct ImConfig {
+  // Messages and conversation history older than this many days are deleted; 0 keeps them.
+  unsigned retention_days = 0;
+  // An invitation nobody answers fails after this many seconds (the recipient's: missed).
+  unsigned ring_timeout_seconds = 30;
+};
+
 struct Config {
   std::filesystem::path data_dir = "./var/parley";
   unsigned threads = 0;  // 0: one per core
@@ -140,6 +148,7 @@ struct Config {
   MobilityConfig mobility;
   UcwaConfig ucwa;
   PresenceConfig presence;
+  ImConfig im;
 };
 
 // Reads and validates a TOML file. Throws ConfigError.

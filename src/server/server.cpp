@@ -16,6 +16,8 @@
 #include "policy/policy_service.hpp"
 #include "presence/hub.hpp"
 #include "presence/people_routes.hpp"
+#include "im/history_routes.hpp"
+#include "im/messaging.hpp"
 #include "runtime/blocking_pool.hpp"
 #include "runtime/metrics.hpp"
 #include "server/bootstrap.hpp"
@@ -193,6 +195,16 @@ int run_server(const Config& cfg, std::ostream& out) {
     });
     ucwa.register_routes(routers);
     presence::register_people_routes(ucwa, routers);
+    im::MessagingLimits im_limits;
+    im_limits.ring_timeout = std::chrono::seconds(cfg.im.ring_timeout_seconds);
+    im_limits.retention_days = cfg.im.retention_days;
+    const auto messaging = im::register_messaging_routes(ucwa, routers, im_limits);
+    im::register_history_routes(
+        ucwa, routers,
+        [messaging](http::Request& req, api::Application& app,
+                    const storage::ConversationLogRecord& log) {
+          return im::continue_messaging(*messaging, req, app, log);
+        });
     ucwa.start(ioc.get_executor());
     // The figures the seed's operators watched: sessions, and those kept connected.
     metrics.add_gauge("parley_ucwa_applications", "UCWA applications running now.",

@@ -81,6 +81,8 @@ void expect_defaults(const Config& c, bool demo) {
   EXPECT_EQ(c.ucwa.time_scale, 1u);
   EXPECT_EQ(c.presence.inactive_after_seconds, 300u);
   EXPECT_EQ(c.presence.away_after_inactive_seconds, 300u);
+  EXPECT_EQ(c.im.retention_days, 0u);
+  EXPECT_EQ(c.im.ring_timeout_seconds, 30u);
 }
 
 TEST(Config, MobilityAndUcwaSections) {
@@ -427,6 +429,8 @@ TEST(DiscoveryConfig, BadValuesNameTheKey) {
   expect_error("[ucwa]\nmax_pending_events = 1\n", {"ucwa.max_pending_events"});
   expect_error("[ucwa]\nspeed = 1\n", {"ucwa.speed"});
   expect_error("[presence]\naway_after_inactive_seconds = 5\n", {"presence.away_after_inactive_seconds"});
+  expect_error("[im]\nretention_days = -1\n", {"im.retention_days", "0..36500"});
+  expect_error("[im]\nring_timeout_seconds = 1\n", {"im.ring_timeout_seconds"});
 }
 
 TEST(ShippedConfig, ReferenceConfigListsTheDefaults) {
@@ -455,7 +459,7 @@ TEST(ShippedConfig, ReferenceConfigMentionsEveryKey) {
         "max_applications_per_user =", "max_pending_events =", "max_presence_subscriptions =",
         "max_subscribed_contacts =", "batch_delay_ms =", "expiry_check_seconds =",
         "time_scale =", "[presence]", "inactive_after_seconds =",
-        "away_after_inactive_seconds ="})
+        "away_after_inactive_seconds =", "[im]", "retention_days =", "ring_timeout_seconds ="})
     EXPECT_NE(text.find(key), std::string::npos) << key;
 }
 
