@@ -260,6 +260,10 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Watchdog& wd, Sess
     parser_slot.reset();
     if (buffer.size() == 0) buffer.shrink_to_fit();  // nothing pipelined: free the read buffer
 
+    // A handler may hold the request for minutes (a pending GET). If it is still running a
+    // fifth of a second from now, the watchdog gives back the TLS buffers meanwhile (see
+    // session()); most requests are answered long before and keep their buffers for the answer.
+    wd.expires_after(std::chrono::milliseconds(200));
     http::Response out = co_await dispatch(req);
 
     const bool close = !keep_alive || stopping;
@@ -281,6 +285,9 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
     Watchdog wd(ctl->executor, [&stream] {
       boost::system::error_code ignored;
       stream.next_layer().cancel(ignored);
+      // No TLS operation runs while the deadline passes unattended (a long handler), so the
+      // record buffers can go.
+      stream.release_buffers();
     });
     ctl->close = [&stream] {
       boost::system::error_code ignored;

@@ -28,9 +28,6 @@ std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(std::string_v
                    ssl::context::single_dh_use | SSL_OP_NO_RENEGOTIATION |
                    SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX* native = ctx->native_handle();
-  // A parked event channel is an idle TLS connection held for minutes; without this each one
-  // keeps ~34 KiB of OpenSSL read/write buffers it is not using.
-  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1)
     throw std::runtime_error("cannot restrict TLS to version 1.2 and later");
   if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1)

@@ -3,7 +3,7 @@
 // asio::ssl::stream's BIO pair. asio::ssl::stream keeps about 70 KiB of fixed record buffers per
 // connection for its whole life; a parked UCWA event channel is an idle connection held for
 // minutes, and a server holds one per signed-in phone. Here an idle connection keeps only the
-// SSL object (its buffers are released while idle: SSL_MODE_RELEASE_BUFFERS).
+// SSL object (its record buffers are released while it is idle, see release_buffers()).
 //
 // Models Asio's AsyncReadStream / AsyncWriteStream, so Beast's and Asio's composed operations
 // work on it. Operations wait for readiness with socket.async_wait() and retry the OpenSSL call;
@@ -51,6 +51,12 @@ public:
   TlsSocket& operator=(const TlsSocket&) = delete;
 
   executor_type get_executor() { return socket_.get_executor(); }
+
+  // Gives back OpenSSL's record buffers (about 33 KiB) while the connection is idle: waiting
+  // for a request, or holding one for minutes (a parked event channel). Reallocating them per
+  // request instead (SSL_MODE_RELEASE_BUFFERS) costs more CPU than it saves. No-op while they
+  // still hold data.
+  void release_buffers() { SSL_free_buffers(ssl_); }
   tcp::socket& next_layer() { return socket_; }
 
   template <class Token>
@@ -172,6 +178,7 @@ private:
         // and keep it while it waits: wait for the socket first, so that an idle connection (a
         // parked event channel) holds no buffer at all.
         if (step == Step::start && s->nothing_to_read()) {
+          s->release_buffers();  // idle from here on, perhaps for minutes
           step = Step::waiting;
           s->socket_.async_wait(tcp::socket::wait_read, std::move(self));
           return;
@@ -196,9 +203,6 @@ private:
 
     template <class Self>
     void finish(Self& self) {
-      // Between operations the connection may sit idle for minutes: give back OpenSSL's record
-      // buffers now (a no-op while they still hold data).
-      SSL_free_buffers(s->ssl_);
       if constexpr (std::is_same_v<Kind, Read> || std::is_same_v<Kind, Write>)
         self.complete(result.ec, result.kind == Outcome::done ? result.bytes : 0);
       else
