@@ -298,7 +298,7 @@ void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteR
     e.link = {"communication", app.href("/communication"), ""};
     e.type = events::EventType::updated;
     e.priority = events::Priority::medium;
-    e.embedded = json::serialize(communication_json(app));
+    e.embedded = communication_json(app);
     app.push(e);
     auto res = http::Response::empty(204);
     res.headers.set("ETag", "\"" + std::to_string(etag) + "\"");

@@ -45,7 +45,7 @@ presence::DeviceType device_type(DeviceClass d) {
 }
 
 events::Event me_event(const Application& app, const char* rel, std::string_view suffix,
-                       events::EventType type, std::string embedded) {
+                       events::EventType type, boost::json::object embedded) {
   events::Event e;
   e.sender = {"me", app.href("/me"), ""};
   e.link = {rel, app.href(suffix), ""};
@@ -130,13 +130,13 @@ void register_me_routes(Engine& engine, Engine::Impl& impl, http::SiteRouters& r
           if (!a) return;
           if (changed & static_cast<unsigned>(presence::Change::presence))
             a->push(me_event(*a, "presence", "/me/presence", events::EventType::updated,
-                             json::serialize(presence_json(*a, s))));
+                             presence_json(*a, s)));
           if (changed & static_cast<unsigned>(presence::Change::note))
             a->push(me_event(*a, "note", "/me/note", events::EventType::updated,
-                             json::serialize(note_json(*a, s))));
+                             note_json(*a, s)));
           if (changed & static_cast<unsigned>(presence::Change::location))
             a->push(me_event(*a, "location", "/me/location", events::EventType::updated,
-                             json::serialize(location_json(*a, s))));
+                             location_json(*a, s)));
         });
     auto* hub = self->ctx.presence;
     hub->add_endpoint(app.owner(), app.id(), device_type(app.device()), inactive);
@@ -144,19 +144,19 @@ void register_me_routes(Engine& engine, Engine::Impl& impl, http::SiteRouters& r
                                                      ? std::nullopt
                                                      : sign_in_as);
     const auto snap = hub->get(app.owner());
-    app.push(me_event(app, "me", "/me", events::EventType::updated, json::serialize(me_json(app, user))));
+    app.push(me_event(app, "me", "/me", events::EventType::updated, me_json(app, user)));
     app.push(me_event(app, "presence", "/me/presence", events::EventType::added,
-                      json::serialize(presence_json(app, snap))));
+                      presence_json(app, snap)));
     app.push(me_event(app, "note", "/me/note", events::EventType::added,
-                      json::serialize(note_json(app, snap))));
+                      note_json(app, snap)));
     app.push(me_event(app, "location", "/me/location", events::EventType::added,
-                      json::serialize(location_json(app, snap))));
+                      location_json(app, snap)));
     events::Event comm;
     comm.sender = {"communication", app.href("/communication"), ""};
     comm.link = {"communication", app.href("/communication"), ""};
     comm.type = events::EventType::updated;
     comm.priority = events::Priority::medium;
-    comm.embedded = json::serialize(communication_json(app));
+    comm.embedded = communication_json(app);
     app.push(comm);
     co_return http::Response::empty(204);
   });

@@ -49,6 +49,24 @@ struct Package {
   std::string body;  // kept as text: a resend must be the same bytes
 };
 
+// Roughly what a JSON value holds: its strings plus a little per element.
+std::size_t approx_bytes(const boost::json::value& v);
+std::size_t approx_bytes(const boost::json::object& o) {
+  std::size_t n = 0;
+  for (const auto& kv : o) n += 16 + kv.key().size() + approx_bytes(kv.value());
+  return n;
+}
+std::size_t approx_bytes(const boost::json::value& v) {
+  if (v.is_string()) return v.get_string().size();
+  if (v.is_object()) return approx_bytes(v.get_object());
+  if (v.is_array()) {
+    std::size_t n = 0;
+    for (const auto& x : v.get_array()) n += 16 + approx_bytes(x);
+    return n;
+  }
+  return 8;
+}
+
 void wake(const std::shared_ptr<Waiter>& w) {
   boost::asio::post(w->executor, [w] { w->timer.cancel(); });
 }
@@ -334,8 +352,8 @@ std::size_t EventChannel::memory_bytes() const {
   for (const auto& q : state_->queue) {
     const Event& e = q.event;
     n += sizeof(QueuedEvent) + e.sender.rel.size() + e.sender.href.size() + e.sender.title.size() +
-         e.link.rel.size() + e.link.href.size() + e.link.title.size() + e.embedded.size() +
-         e.status.size() + e.reason.size();
+         e.link.rel.size() + e.link.href.size() + e.link.title.size() +
+         approx_bytes(e.embedded) + approx_bytes(e.reason) + e.status.size();
     if (e.in) n += e.in->rel.size() + e.in->href.size() + e.in->title.size();
   }
   for (const auto& k : state_->kept) n += sizeof(Package) + k.body.size();

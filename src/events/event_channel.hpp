@@ -10,6 +10,7 @@
 #include "http/message.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -42,9 +43,10 @@ struct Event {
   std::optional<Link> in;  // the collection gaining or losing `link`
   EventType type = EventType::updated;
   Priority priority = Priority::medium;
-  std::string embedded;  // serialized JSON object put under `_embedded.<link.rel>`; empty: none
-  std::string status;    // "Success" | "Failed" on completed operations; empty: none
-  std::string reason;    // serialized JSON {code, subcode, message}; empty: none
+  // Kept as JSON values, not text: a package is serialized once, with everything in it.
+  boost::json::object embedded;  // put under `_embedded.<link.rel>`; empty: none
+  std::string status;            // "Success" | "Failed" on completed operations; empty: none
+  boost::json::object reason;    // {code, subcode, message}; empty: none
 };
 
 // What the P-GET's query string says (UCWA.md §4 query parameters). Times are in seconds of the

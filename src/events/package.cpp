@@ -26,28 +26,14 @@ json::object href_json(std::string href) {
   return o;
 }
 
-// The producers hand in serialized objects; one that does not parse as an object is left out
-// rather than sent broken, so a single bad producer cannot corrupt the whole package.
-std::optional<json::object> parse_object(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
-}
-
-json::object event_json(const Event& e) {
+json::object event_json(Event& e) {
   json::object o;
   o["link"] = link_json(e.link);
   if (e.in) o["in"] = link_json(*e.in);
   o["type"] = to_string(e.type);
   if (!e.status.empty()) o["status"] = e.status;
-  if (auto reason = parse_object(e.reason)) o["reason"] = std::move(*reason);
-  if (auto embedded = parse_object(e.embedded)) {
-    json::object wrap;
-    wrap[e.link.rel] = std::move(*embedded);
-    o["_embedded"] = std::move(wrap);
-  }
+  if (!e.reason.empty()) o["reason"] = std::move(e.reason);
+  if (!e.embedded.empty()) o["_embedded"] = json::object{{e.link.rel, std::move(e.embedded)}};
   return o;
 }
 
@@ -68,7 +54,7 @@ std::string events_href(std::string_view events_path, std::string_view instance_
 }
 
 std::string package_body(std::string_view events_path, std::string_view instance_query,
-                         std::uint64_t ack, const std::vector<Event>& events, bool resume) {
+                         std::uint64_t ack, std::vector<Event>& events, bool resume) {
   json::object links;
   links["self"] = href_json(events_href(events_path, instance_query, ack));
   links["next"] = href_json(events_href(events_path, instance_query, ack + 1));
@@ -77,15 +63,15 @@ std::string package_body(std::string_view events_path, std::string_view instance
 
   // An operation's `completed` closes it on the client; anything about the same operation in
   // this package must be seen first.
-  std::vector<const Event*> ordered;
+  std::vector<Event*> ordered;
   ordered.reserve(events.size());
-  for (const Event& e : events) ordered.push_back(&e);
+  for (Event& e : events) ordered.push_back(&e);
   std::stable_partition(ordered.begin(), ordered.end(),
                         [](const Event* e) { return e->type != EventType::completed; });
 
   json::array senders;
   const Event* previous = nullptr;
-  for (const Event* e : ordered) {
+  for (Event* e : ordered) {
     bool same_sender = previous && previous->sender.rel == e->sender.rel &&
                        previous->sender.href == e->sender.href;
     if (!same_sender) {

@@ -22,7 +22,7 @@ std::string instance_query(std::string_view instance_id);
 // the others. Consecutive events of one sender share a `sender` entry. With `resume`, the
 // package also carries `_links.resume` (pointing where `next` does).
 std::string package_body(std::string_view events_path, std::string_view instance_query,
-                         std::uint64_t ack, const std::vector<Event>& events, bool resume);
+                         std::uint64_t ack, std::vector<Event>& events, bool resume);
 
 // Only `_links.resync`, pointing at package `first_unacked`.
 std::string resync_body(std::string_view events_path, std::string_view instance_query,

@@ -185,7 +185,7 @@ events::Event missed_items_event(const Application& app, const storage::MissedCo
   e.link = {"missedItems", missed_items_href(app.base()), ""};
   e.type = events::EventType::updated;
   e.priority = events::Priority::high;
-  e.embedded = json::serialize(missed_items_json(app.base(), counts));
+  e.embedded = missed_items_json(app.base(), counts);
   return e;
 }
 

@@ -87,7 +87,7 @@ private:
     e.link = std::move(target);
     e.type = type;
     e.priority = priority;
-    e.embedded = json::serialize(embedded);
+    e.embedded = embedded;
     return e;
   }
   events::Link communication(const Application& app) const {
@@ -238,9 +238,9 @@ void MessagingService::end_invitation_locked(Conversation& c, const std::string&
     auto e = event(communication(*app), {"messagingInvitation", inv_href(*app, inv, true), ""},
                    EventType::completed, Priority::high, invitation_json(*app, c, inv, true, "Failed"));
     e.status = "Failed";
-    e.reason = json::serialize(outcome == "accepted"
+    e.reason = outcome == "accepted"
                                    ? reason("Gone", "AnsweredElsewhere", "answered on another device")
-                                   : reason("Gone", "Cancelled", "the invitation ended"));
+                                   : reason("Gone", "Cancelled", "the invitation ended");
     app->push(e);
     app->push(event(communication(*app), {"conversation", conv_href(*app, c), ""}, EventType::deleted,
                     Priority::high, conversation_json(*app, c, "Disconnected")));
@@ -253,12 +253,12 @@ void MessagingService::end_invitation_locked(Conversation& c, const std::string&
                                           inv_href(*from, inv, false), ""},
                    EventType::completed, Priority::high, invitation_json(*from, c, inv, false, "Failed"));
     e.status = "Failed";
-    e.reason = json::serialize(
+    e.reason = 
         outcome == "declined"      ? reason("Forbidden", "Declined", "the invitation was declined")
         : outcome == "timeout"     ? reason("Timeout", "NoAnswer", "nobody answered the invitation")
         : outcome == "unreachable" ? reason("NotFound", "TemporarilyUnavailable",
                                             "the recipient is not signed in anywhere")
-                                   : reason("Gone", "Cancelled", "the invitation was cancelled"));
+                                   : reason("Gone", "Cancelled", "the invitation was cancelled");
     from->push(e);
   }
   c.members.erase(inv.to);
@@ -400,7 +400,7 @@ asio::awaitable<http::Response> MessagingService::start_messaging(http::Request&
     auto e = event(communication(app), {"messagingInvitation", location, ""}, EventType::completed,
                    Priority::high, invitation_json(app, *c, inv, false, "Failed"));
     e.status = "Failed";
-    e.reason = json::serialize(reason("NotFound", "DestinationNotFound", "no such user"));
+    e.reason = reason("NotFound", "DestinationNotFound", "no such user");
     app.push(e);
     auto res = http::Response::empty(201);
     res.headers.set("Location", location);
@@ -593,9 +593,7 @@ asio::awaitable<http::Response> MessagingService::send_message(http::Request& re
                      message_json(*other, *c, seq, app.owner(), at, format, text));
       e.status = "Success";
       if (u == app.owner() && !operation_id.empty()) {
-        json::object embedded = json::parse(e.embedded).as_object();
-        embedded["operationId"] = operation_id;
-        e.embedded = json::serialize(embedded);
+        e.embedded["operationId"] = operation_id;
       }
       other->push(e);
       m.typing_until = u == app.owner() ? Clock::time_point{} : m.typing_until;

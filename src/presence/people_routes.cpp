@@ -83,7 +83,7 @@ std::optional<std::string> query_value(std::string_view query, std::string_view 
 }
 
 events::Event people_event(const Application& app, std::string rel, std::string href,
-                           events::EventType type, std::string embedded = {}) {
+                           events::EventType type, json::object embedded = {}) {
   events::Event e;
   e.sender = {"people", app.href("/people"), ""};
   e.link = {std::move(rel), std::move(href), ""};
@@ -103,13 +103,13 @@ void push_contact_state(Application& app, const std::string& key, const Snapshot
   const std::string self = base + "/people/" + key;
   if (changed & static_cast<unsigned>(Change::presence))
     app.push(people_event(app, "contactPresence", self + "/presence", events::EventType::updated,
-                          json::serialize(contact_presence_json(base, key, s))));
+                          contact_presence_json(base, key, s)));
   if (changed & static_cast<unsigned>(Change::note))
     app.push(people_event(app, "contactNote", self + "/note", events::EventType::updated,
-                          json::serialize(contact_note_json(base, key, s))));
+                          contact_note_json(base, key, s)));
   if (changed & static_cast<unsigned>(Change::location))
     app.push(people_event(app, "contactLocation", self + "/location", events::EventType::updated,
-                          json::serialize(contact_location_json(base, key, s))));
+                          contact_location_json(base, key, s)));
 }
 
 // Registers the hub watchers of `uris` for one subscription and tells the application what each
@@ -216,8 +216,8 @@ void announce_memberships(People& p, const std::string& owner, const std::string
       auto e = people_event(app, "groupMembership", group_membership_href(app.base(), m.group_id, key),
                             type,
                             type == events::EventType::added
-                                ? json::serialize(group_membership_json(app.base(), m))
-                                : std::string());
+                                ? group_membership_json(app.base(), m)
+                                : json::object());
       e.in = events::Link{"myGroupMemberships", app.href("/people/groupMemberships"), ""};
       return e;
     });
@@ -226,8 +226,8 @@ void announce_memberships(People& p, const std::string& owner, const std::string
   notify_list(p, owner, [&](const Application& app) {
     auto e = people_event(app, "contact", app.href("/people/" + key), type,
                           type == events::EventType::added
-                              ? json::serialize(any_contact_json(app.base(), key, c.user))
-                              : std::string());
+                              ? any_contact_json(app.base(), key, c.user)
+                              : json::object());
     e.in = events::Link{"myContacts", app.href("/people/contacts"), ""};
     return e;
   });
@@ -238,8 +238,8 @@ void announce_group(People& p, const std::string& owner, const storage::ContactG
   notify_list(p, owner, [&](const Application& app) {
     auto e = people_event(app, "group", app.href("/people/groups/" + std::to_string(g.id)), type,
                           type == events::EventType::deleted
-                              ? std::string()
-                              : json::serialize(group_json(app.base(), g)));
+                              ? json::object()
+                              : group_json(app.base(), g));
     e.in = events::Link{"myGroups", app.href("/people/groups"), ""};
     return e;
   });
@@ -741,7 +741,7 @@ void register_people_routes(api::Engine& engine, http::SiteRouters& routers) {
         app->push(people_event(*app, "presenceSubscription",
                                presence_subscription_href(app->base(), s.id),
                                events::EventType::updated,
-                               json::serialize(presence_subscription_json(app->base(), s))));
+                               presence_subscription_json(app->base(), s)));
     }
     for (const auto& [app_id, s] : due.expired) {
       if (auto app = p->engine->find(app_id)) {

@@ -267,11 +267,11 @@ TEST(EventChannel, RepeatedUpdatesToOneResourceKeepOnlyTheLatestAtTheLaterPositi
   Loop loop;
   EventChannel ch(kPath, "", fast_limits());
   auto a1 = event("/app/me/presence", Priority::medium);
-  a1.embedded = R"({"availability":"Online"})";
+  a1.embedded = boost::json::object{{"availability", "Online"}};
   ch.push(a1);
   ch.push(event("/app/me/note", Priority::medium));
   auto a2 = event("/app/me/presence", Priority::medium);
-  a2.embedded = R"({"availability":"Busy"})";
+  a2.embedded = boost::json::object{{"availability", "Busy"}};
   ch.push(a2);
   ch.push(event("/app/end", Priority::high));
   auto b = body_of(take(loop, ch, 1));
@@ -438,7 +438,7 @@ TEST(EventChannel, MemoryCountsQueuedEventsAndKeptPackages) {
   EventChannel ch(kPath, "", fast_limits());
   EXPECT_EQ(ch.memory_bytes(), 0u);
   auto e = event("/app/x");
-  e.embedded = std::string(4000, ' ') + "{}";
+  e.embedded = boost::json::object{{"filler", std::string(4000, ' ')}};
   ch.push(e);
   auto queued = ch.memory_bytes();
   EXPECT_GE(queued, 4000u);
