@@ -130,6 +130,59 @@ struct ImConfig {
   unsigned ring_timeout_seconds = 30;
 };
 
+// Which parts of parleyd run in this process (DESIGN.md §2). Both by default: one machine is a
+// complete system.
+struct RolesConfig {
+  bool frontend = true;
+  bool edge = true;
+};
+
+// A long-term STUN/TURN user configured by name (tests, fixed devices); everyone else gets
+// time-limited credentials from the front end.
+struct RelayUser {
+  std::string name;
+  std::string password;
+};
+
+// The Edge: STUN/TURN relay (RFC 8489, RFC 8656, RFC 6062).
+struct EdgeConfig {
+  std::vector<ListenAddress> udp = {{"0.0.0.0", 3478}};
+  std::vector<ListenAddress> tcp = {{"0.0.0.0", 3478}};
+  std::vector<ListenAddress> tls = {{"0.0.0.0", 5349}};  // certificate: the [tls] one
+  // Address advertised in XOR-RELAYED-ADDRESS and to the front end when the edge sits behind
+  // 1:1 NAT; empty: the address the relay socket is bound to.
+  std::string external_address;
+  // Addresses relay sockets bind to; empty: the address of the listener the client used
+  // (a wildcard listener then relays on the matching loopback/any address).
+  std::vector<std::string> relay_addresses;
+  std::uint16_t relay_port_min = 49152;
+  std::uint16_t relay_port_max = 65535;
+  std::string realm;  // empty: the first SIP domain
+  // The host name and ports clients are told to use (mediaRelayAccessToken); empty host: the
+  // external site's FQDN.
+  std::string public_host;
+  std::uint16_t public_udp_port = 3478;
+  std::uint16_t public_tcp_port = 3478;
+  std::uint16_t public_tls_port = 5349;
+  // Shared secrets for time-limited credentials: the first mints, every one verifies (rotation).
+  // Empty: a random secret is generated into the data directory on first start.
+  std::vector<std::string> shared_secrets;
+  unsigned credential_lifetime_seconds = 8 * 3600;
+  std::vector<RelayUser> users;
+  // Peers normally refused (loopback, RFC 1918, link-local, ULA, multicast, the relay's own
+  // addresses) that are allowed anyway, as CIDR prefixes ("127.0.0.0/8", "10.1.0.0/16").
+  std::vector<std::string> allowed_peers;
+  std::vector<std::string> denied_peers;  // refused in addition to the defaults
+  unsigned nonce_lifetime_seconds = 600;
+  unsigned default_lifetime_seconds = 600;  // allocation lifetime when the client names none
+  unsigned max_lifetime_seconds = 3600;
+  unsigned max_allocations = 10000;
+  unsigned max_allocations_per_user = 10;
+  // Per-allocation relayed bandwidth cap in bytes per second (both directions); 0: no cap.
+  std::uint64_t max_bandwidth_bytes_per_second = 1'250'000;  // 10 Mbit/s
+  unsigned threads = 0;  // 0: one per core
+};
+
 struct Config {
   std::filesystem::path data_dir = "./var/parley";
   unsigned threads = 0;  // 0: one per core
@@ -149,6 +202,8 @@ struct Config {
   UcwaConfig ucwa;
   PresenceConfig presence;
   ImConfig im;
+  RolesConfig roles;
+  EdgeConfig edge;
 };
 
 // Reads and validates a TOML file. Throws ConfigError.
