@@ -53,6 +53,12 @@ struct Conflict : ApiError {
   explicit Conflict(std::string message, std::string subcode = "AlreadyExists")
       : ApiError(409, "Conflict", std::move(subcode), std::move(message)) {}
 };
+// The resource existed and has ended for good (a conversation that is over, an invitation that
+// was answered elsewhere): the client should stop using the link rather than retry.
+struct Gone : ApiError {
+  explicit Gone(std::string message, std::string subcode = "")
+      : ApiError(410, "Gone", std::move(subcode), std::move(message)) {}
+};
 struct EntityTooLarge : ApiError {
   explicit EntityTooLarge(std::string message)
       : ApiError(413, "EntityTooLarge", "EntityTooLarge", std::move(message)) {}

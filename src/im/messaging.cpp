@@ -9,6 +9,7 @@
 #include "im/conversation.hpp"
 #include "im/history_routes.hpp"
 #include "im/message_writer.hpp"
+#include "im/tombstones.hpp"
 #include "proto/ucwa/body.hpp"
 #include "proto/ucwa/message_content.hpp"
 
@@ -130,15 +131,26 @@ private:
     for (const auto& [id, inv] : c.invitations) invitation_index_.erase(id);
   }
 
-  // The conversation, if `app` is in it (bound) — else 404, as for one that does not exist.
+  // The conversation, if `app` is in it (bound). One that ended (or that `app` left) answers 410
+  // to the endpoints that were in it; to anyone else it does not exist (404).
   ConvPtr member_conversation(const Application& app, std::string_view id) const {
     auto c = find_conversation(id);
-    if (!c) throw NotFound("no such conversation");
+    if (!c) missing_conversation(app, id);
     std::lock_guard lock(c->mutex);
     auto it = c->members.find(app.owner());
-    if (it == c->members.end() || it->second.app_id != app.id())
-      throw NotFound("no such conversation");
+    if (it == c->members.end() || it->second.app_id != app.id()) missing_conversation(app, id);
     return c;
+  }
+  [[noreturn]] void missing_conversation(const Application& app, std::string_view id) const {
+    if (tombstones_.ended_for(id, app.id()))
+      throw Gone("the conversation has ended; start a new one", "ConversationEnded");
+    throw NotFound("no such conversation");
+  }
+  [[noreturn]] void missing_invitation(const Application& app, std::string_view id) const {
+    if (tombstones_.ended_for(id, app.id()))
+      throw Gone("the invitation has already ended (answered, declined, cancelled or timed out)",
+                 "InvitationEnded");
+    throw NotFound("no such invitation");
   }
 
   // Endpoints of `user` that can be rung: made available, with Messaging (or no list at all).
@@ -198,6 +210,8 @@ private:
   mutable std::shared_mutex index_mutex_;
   std::unordered_map<std::string, ConvPtr> conversations_;
   std::unordered_map<std::string, std::string> invitation_index_;  // invitation -> conversation
+  // Ended conversations and invitations, per endpoint that took part: 410 rather than 404.
+  mutable Tombstones tombstones_{100000, std::chrono::hours(1)};
 };
 
 // ---- ringing, answering, leaving ----------------------------------------------------------
@@ -230,9 +244,12 @@ void MessagingService::end_invitation_locked(Conversation& c, const std::string&
   Invitation inv = std::move(it->second);
   c.invitations.erase(it);
   unindex_invitation(inv_id);
+  for (const auto& ringing_id : inv.ringing) tombstones_.bury(inv_id, ringing_id);
+  tombstones_.bury(inv_id, inv.from_app);
   const auto bound = c.members.count(inv.to) ? c.members[inv.to].app_id : std::string();
   for (const auto& ringing_id : inv.ringing) {
     if (ringing_id == bound) continue;
+    tombstones_.bury(c.id, ringing_id);  // it was shown the conversation
     auto app = app_of(ringing_id);
     if (!app) continue;
     auto e = event(communication(*app), {"messagingInvitation", inv_href(*app, inv, true), ""},
@@ -272,6 +289,7 @@ void MessagingService::leave_locked(Conversation& c, const std::string& user, bo
   if (it == c.members.end()) return;
   const Member member = it->second;
   c.members.erase(it);
+  tombstones_.bury(c.id, member.app_id);
   if (announce_self) {
     if (auto app = app_of(member.app_id)) {
       app->push(event(conversation_sender(*app, c), {"messaging", conv_href(*app, c) + "/messaging", ""},
@@ -303,6 +321,7 @@ void MessagingService::end_conversation_locked(Conversation& c) {
   c.state = ConvState::ended;
   for (auto& [u, m] : c.members) {
     if (m.app_id.empty()) continue;
+    tombstones_.bury(c.id, m.app_id);
     if (auto app = app_of(m.app_id)) {
       app->push(event(conversation_sender(*app, c), {"messaging", conv_href(*app, c) + "/messaging", ""},
                       EventType::updated, Priority::high, messaging_json(*app, c, false)));
@@ -446,13 +465,13 @@ asio::awaitable<http::Response> MessagingService::start_messaging(http::Request&
 asio::awaitable<http::Response> MessagingService::accept(http::Request& req, Application& app) {
   const std::string inv_id = req.params["inv"];
   auto c = find_invitation(inv_id);
-  if (!c) throw NotFound("no such invitation (it may have ended)");
+  if (!c) missing_invitation(app, inv_id);
   std::string first_format, first_text, from;
   {
     std::lock_guard lock(c->mutex);
     auto it = c->invitations.find(inv_id);
     if (it == c->invitations.end() || it->second.to != app.owner() || !it->second.ringing.count(app.id()))
-      throw NotFound("no such invitation (it may have ended)");
+      missing_invitation(app, inv_id);
     Invitation& inv = it->second;
     first_format = inv.first_format;
     first_text = inv.first_text;
@@ -524,11 +543,11 @@ asio::awaitable<http::Response> MessagingService::accept(http::Request& req, App
 asio::awaitable<http::Response> MessagingService::decline(http::Request& req, Application& app) {
   const std::string inv_id = req.params["inv"];
   auto c = find_invitation(inv_id);
-  if (!c) throw NotFound("no such invitation (it may have ended)");
+  if (!c) missing_invitation(app, inv_id);
   std::lock_guard lock(c->mutex);
   auto it = c->invitations.find(inv_id);
   if (it == c->invitations.end() || it->second.to != app.owner() || !it->second.ringing.count(app.id()))
-    throw NotFound("no such invitation (it may have ended)");
+    missing_invitation(app, inv_id);
   end_invitation_locked(*c, inv_id, "declined");
   co_return http::Response::empty(204);
 }
@@ -536,11 +555,10 @@ asio::awaitable<http::Response> MessagingService::decline(http::Request& req, Ap
 asio::awaitable<http::Response> MessagingService::cancel(http::Request& req, Application& app) {
   const std::string inv_id = req.params["inv"];
   auto c = find_invitation(inv_id);
-  if (!c) throw NotFound("no such invitation (it may have ended)");
+  if (!c) missing_invitation(app, inv_id);
   std::lock_guard lock(c->mutex);
   auto it = c->invitations.find(inv_id);
-  if (it == c->invitations.end() || it->second.from_app != app.id())
-    throw NotFound("no such invitation (it may have ended)");
+  if (it == c->invitations.end() || it->second.from_app != app.id()) missing_invitation(app, inv_id);
   end_invitation_locked(*c, inv_id, "cancelled");
   co_return http::Response::empty(204);
 }
@@ -726,10 +744,10 @@ void MessagingService::register_routes(http::SiteRouters& routers) {
                     [self](http::Request& req, Application& app) -> Awaitable {
     const std::string inv_id = req.params["inv"];
     auto c = self->find_invitation(inv_id);
-    if (!c) throw NotFound("no such invitation (it may have ended)");
+    if (!c) self->missing_invitation(app, inv_id);
     std::lock_guard lock(c->mutex);
     auto it = c->invitations.find(inv_id);
-    if (it == c->invitations.end()) throw NotFound("no such invitation (it may have ended)");
+    if (it == c->invitations.end()) self->missing_invitation(app, inv_id);
     const bool incoming = it->second.ringing.count(app.id()) > 0;
     if (!incoming && it->second.from_app != app.id()) throw NotFound("no such invitation");
     co_return http::Response::json(200, json::serialize(invitation_json(app, *c, it->second, incoming, "Connecting")));

@@ -124,9 +124,14 @@ TEST_F(Im, BobAnswersOnOneDeviceAndTheyTalk) {
   // Alice's side: the documented outgoing sequence.
   const auto started = la.wait("messagingInvitation", "started");
   EXPECT_EQ(str(started.at("_embedded").at("messagingInvitation").at("direction")), "Outgoing");
-  la.wait("conversation", "added");
+  const auto a_conv = la.wait("conversation", "added");
   la.wait("localParticipant", "added");
   la.wait("messaging", "updated");
+  // Nobody has answered yet: sending now is a state conflict, not a missing resource.
+  const auto early = a.post(str(a_conv.at("href")) + "/messaging/messages", "too soon",
+                            {"Content-Type: text/plain"});
+  EXPECT_EQ(early.status, 409) << early.body;
+  EXPECT_EQ(str(parse_json(early.body).at("subcode")), "InvalidState");
   // Both of Bob's devices ring, each with the first message.
   const auto ring_phone = lp.wait("messagingInvitation", "started");
   const auto ring_laptop = ll.wait("messagingInvitation", "started");
@@ -144,7 +149,11 @@ TEST_F(Im, BobAnswersOnOneDeviceAndTheyTalk) {
   const auto stop_ringing = lp.wait("messagingInvitation", "completed");
   EXPECT_EQ(str(stop_ringing.at("status")), "Failed");
   lp.wait("conversation", "deleted");
-  EXPECT_EQ(bphone.post(embedded_href(ring_phone, "messagingInvitation", "accept")).status, 404);
+  // The phone's late accept: the invitation is over (410), not unknown.
+  const auto late = bphone.post(embedded_href(ring_phone, "messagingInvitation", "accept"));
+  EXPECT_EQ(late.status, 410) << late.body;
+  EXPECT_EQ(str(parse_json(late.body).at("code")), "Gone");
+  EXPECT_EQ(str(parse_json(late.body).at("subcode")), "InvitationEnded");
 
   const auto done = la.wait("messagingInvitation", "completed");
   EXPECT_EQ(str(done.at("status")), "Success");
@@ -188,7 +197,12 @@ TEST_F(Im, BobAnswersOnOneDeviceAndTheyTalk) {
   ASSERT_EQ(blaptop.post(embedded_href(connected, "messaging", "stopMessaging")).status, 204);
   la.wait("participant", "deleted");
   la.wait("conversation", "deleted");
-  EXPECT_EQ(a.post(send_a, "hello?", {"Content-Type: text/plain"}).status, 404);
+  const auto after = a.post(send_a, "hello?", {"Content-Type: text/plain"});
+  EXPECT_EQ(after.status, 410) << after.body;
+  EXPECT_EQ(str(parse_json(after.body).at("subcode")), "ConversationEnded");
+  // Bob's phone was shown the conversation while it rang: for it too the conversation is over.
+  EXPECT_EQ(bphone.post(bphone.href() + send_a.substr(a.href().size()), "x", {"Content-Type: text/plain"}).status,
+            410);
 
   // History on every device of both users, in order, with read state.
   const auto logs = parse_json(bphone.get(bphone.href() + "/communication/conversationLogs").body);
