@@ -74,7 +74,8 @@ inline constexpr std::uint16_t fingerprint = 0x8028;
 
 // 0x0000-0x7FFF must be understood by the receiver (RFC 8489 §14).
 constexpr bool comprehension_required(std::uint16_t type) { return type < 0x8000; }
-// The comprehension-required attributes this codec and the relay understand.
+// The comprehension-required attributes this codec and the relay understand. Comprehension-
+// optional types answer false: they never call for a 420.
 bool known(std::uint16_t type);
 }  // namespace attr
 
@@ -146,7 +147,8 @@ class MessageView {
   // First attribute of this type, if any.
   std::optional<Attribute> find(std::uint16_t type) const;
   std::span<const Attribute> attributes() const { return {attrs_.data(), count_}; }
-  // Comprehension-required attribute types that attr::known() does not list (for 420).
+  // Comprehension-required attribute types that attr::known() does not list (for 420): each
+  // type once, in message order, at most out.size() of them; returns how many were written.
   std::size_t unknown_required(std::span<std::uint16_t> out) const;
 
   bool has_fingerprint() const { return has_fingerprint_; }
@@ -211,9 +213,10 @@ struct ChannelData {
   Bytes data;
 };
 // Parses one ChannelData message; `bytes` may carry up to 3 padding bytes after the data (as on
-// stream transports) but no more.
+// stream transports) but no more, and never past the next multiple of four.
 std::optional<ChannelData> parse_channel_data(Bytes bytes);
-// Writes the 4-byte header for `length` data bytes; returns kChannelDataHeaderSize.
+// Writes the 4-byte header for `length` data bytes; returns kChannelDataHeaderSize (0 when `out`
+// is shorter than that).
 std::size_t write_channel_data_header(std::span<std::uint8_t> out, std::uint16_t channel,
                                       std::uint16_t length);
 
