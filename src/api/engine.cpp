@@ -471,6 +471,7 @@ void Engine::add_route(http::SiteRouters& routers, std::string_view method, std:
 void Engine::register_routes(http::SiteRouters& routers) {
   register_application_routes(*this, *impl_, routers);
   register_me_routes(*this, *impl_, routers);
+  register_relay_routes(*this, *impl_, routers);
   register_batch_route(*this, routers);
 }
 

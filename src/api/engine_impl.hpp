@@ -74,5 +74,6 @@ void check_min_version(const http::Request& req);
 // Routes of the files beside engine.cpp.
 void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteRouters& routers);
 void register_me_routes(Engine& engine, Engine::Impl& impl, http::SiteRouters& routers);
+void register_relay_routes(Engine& engine, Engine::Impl& impl, http::SiteRouters& routers);
 
 }  // namespace parley::api

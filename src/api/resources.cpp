@@ -101,7 +101,8 @@ json::object communication_json(const Application& app) {
                 {"conversations", app.href("/communication/conversations?filter=active")},
                 {"startMessaging", app.href("/communication/messagingInvitations")},
                 {"conversationLogs", app.href("/communication/conversationLogs")},
-                {"missedItems", app.href("/communication/missedItems")}});
+                {"missedItems", app.href("/communication/missedItems")},
+                {"mediaRelayAccessToken", app.href("/mediaRelayAccessToken")}});
   return o;
 }
 

@@ -104,6 +104,32 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text) {
   return ListenAddress{host_str, static_cast<std::uint16_t>(number)};
 }
 
+bool is_ip_literal(const std::string& text) {
+  std::array<unsigned char, 16> buf{};
+  return inet_pton(AF_INET, text.c_str(), buf.data()) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), buf.data()) == 1;
+}
+
+// "10.0.0.0/8", "fd00::/8" or a bare address. The relay's PeerFilter parses these again; checking
+// here too makes a typo fail at start-up with the key named, whichever role is enabled.
+bool is_cidr(std::string_view text) {
+  const auto slash = text.find('/');
+  const std::string address(text.substr(0, slash));
+  std::array<unsigned char, 16> buf{};
+  unsigned max = 0;
+  if (inet_pton(AF_INET, address.c_str(), buf.data()) == 1) max = 32;
+  else if (inet_pton(AF_INET6, address.c_str(), buf.data()) == 1) max = 128;
+  else return false;
+  if (slash == std::string_view::npos) return true;
+  const std::string_view digits = text.substr(slash + 1);
+  if (digits.empty() || digits.size() > 3 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  unsigned length = 0;
+  for (char c : digits) length = length * 10 + static_cast<unsigned>(c - '0');
+  return length <= max;
+}
+
 // Walks the parsed document, turning each known key into its Config field and refusing
 // everything else with a message that names the full dotted key.
 class Reader {
@@ -114,7 +140,7 @@ public:
     Config cfg;
     check_keys(root, "", {"data_dir", "threads", "demo", "sip_domains", "log_level", "sites",
                           "tls", "limits", "passwords", "discovery", "webticket", "mobility",
-                          "ucwa", "presence", "im"});
+                          "ucwa", "presence", "im", "roles", "edge"});
     if (auto v = path_value(root, "", "data_dir")) cfg.data_dir = *v;
     read_integer(root, "", "threads", 0, 256, cfg.threads);
     if (auto v = get_bool(root, "", "demo")) cfg.demo = *v;
@@ -145,6 +171,14 @@ public:
       read_integer(*i, "im", "retention_days", 0, 36500, cfg.im.retention_days);
       read_integer(*i, "im", "ring_timeout_seconds", 5, 300, cfg.im.ring_timeout_seconds);
     }
+    if (const auto* r = get_table(root, "", "roles")) {
+      check_keys(*r, "roles", {"frontend", "edge"});
+      if (auto v = get_bool(*r, "roles", "frontend")) cfg.roles.frontend = *v;
+      if (auto v = get_bool(*r, "roles", "edge")) cfg.roles.edge = *v;
+      if (!cfg.roles.frontend && !cfg.roles.edge)
+        fail("\"roles.frontend\" and \"roles.edge\" are both false: parleyd would run nothing");
+    }
+    if (const auto* e = get_table(root, "", "edge")) read_edge(*e, cfg.edge);
     return cfg;
   }
 
@@ -409,6 +443,142 @@ private:
     read_integer(t, "presence", "inactive_after_seconds", 60, 86400, p.inactive_after_seconds);
     read_integer(t, "presence", "away_after_inactive_seconds", 60, 86400,
                  p.away_after_inactive_seconds);
+  }
+
+  // A list of "host:port" listeners; [] switches that transport off.
+  std::vector<ListenAddress> read_listener_list(const toml::table& t, const std::string& prefix,
+                                                std::string_view key,
+                                                std::vector<ListenAddress> fallback) const {
+    if (!t.get(key)) return fallback;
+    std::vector<ListenAddress> out;
+    const auto texts = read_string_list(t, prefix, key, 64);
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      auto addr = parse_listen_address(texts[i]);
+      if (!addr)
+        fail("\"" + join(prefix, key) + "[" + std::to_string(i) + "]\" is \"" +
+             printable(texts[i]) +
+             "\", expected \"host:port\" with an IP address host and a port 0..65535, e.g. "
+             "\"0.0.0.0:3478\" or \"[::]:3478\"");
+      out.push_back(std::move(*addr));
+    }
+    return out;
+  }
+
+  std::vector<std::string> read_cidr_list(const toml::table& t, std::string_view key) const {
+    auto list = read_string_list(t, "edge", key, 1024);
+    for (std::size_t i = 0; i < list.size(); ++i)
+      if (!is_cidr(list[i]))
+        fail("\"edge." + std::string(key) + "[" + std::to_string(i) + "]\" is \"" +
+             printable(list[i]) +
+             "\", expected an address or CIDR prefix such as \"10.0.0.0/8\" or \"fd00::/8\"");
+    return list;
+  }
+
+  void read_relay_users(const toml::table& t, EdgeConfig& e) const {
+    const auto* node = t.get("users");
+    if (!node) return;
+    // An empty array has no element type; `users = []` is how the reference file shows the key.
+    if (!node->is_array() || (!node->as_array()->empty() && !node->is_array_of_tables()))
+      wrong_type("edge.users", "an array of tables ([[edge.users]] with name and password)",
+                 *node);
+    const auto& arr = *node->as_array();
+    if (arr.size() > 1000) fail("\"edge.users\" has more than 1000 entries");
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const auto& ut = *arr[i].as_table();
+      const std::string prefix = "edge.users[" + std::to_string(i) + "]";
+      check_keys(ut, prefix, {"name", "password"});
+      RelayUser u;
+      auto name = get_string(ut, prefix, "name");
+      auto password = get_string(ut, prefix, "password");
+      if (!name || name->empty()) fail("\"" + prefix + ".name\" is required");
+      if (!password || password->empty()) fail("\"" + prefix + ".password\" is required");
+      // STUN USERNAME is at most 513 bytes; a ':' would make the name look time-limited.
+      if (name->size() > 513 || name->find(':') != std::string::npos ||
+          std::any_of(name->begin(), name->end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+        fail("\"" + prefix + ".name\" is \"" + printable(*name) +
+             "\", expected up to 513 bytes without ':' or control characters");
+      if (password->size() > 256) fail("\"" + prefix + ".password\" is longer than 256 bytes");
+      for (const auto& other : e.users)
+        if (other.name == *name) fail("\"edge.users\" lists \"" + printable(*name) + "\" more than once");
+      u.name = std::move(*name);
+      u.password = std::move(*password);
+      e.users.push_back(std::move(u));
+    }
+  }
+
+  void read_edge(const toml::table& t, EdgeConfig& e) const {
+    check_keys(t, "edge",
+               {"udp", "tcp", "tls", "external_address", "relay_addresses", "relay_port_min",
+                "relay_port_max", "realm", "public_host", "public_udp_port", "public_tcp_port",
+                "public_tls_port", "shared_secrets", "credential_lifetime_seconds", "users",
+                "allowed_peers", "denied_peers", "nonce_lifetime_seconds",
+                "default_lifetime_seconds", "max_lifetime_seconds", "max_allocations",
+                "max_allocations_per_user", "max_bandwidth_bytes_per_second", "threads"});
+    e.udp = read_listener_list(t, "edge", "udp", e.udp);
+    e.tcp = read_listener_list(t, "edge", "tcp", e.tcp);
+    e.tls = read_listener_list(t, "edge", "tls", e.tls);
+    if (auto v = get_string(t, "edge", "external_address")) {
+      if (!v->empty() && !is_ip_literal(*v))
+        fail("\"edge.external_address\" is \"" + printable(*v) +
+             "\", expected an IP address such as \"203.0.113.7\" (\"\" for none)");
+      e.external_address = *v;
+    }
+    e.relay_addresses = read_string_list(t, "edge", "relay_addresses", 64);
+    for (std::size_t i = 0; i < e.relay_addresses.size(); ++i)
+      if (!is_ip_literal(e.relay_addresses[i]))
+        fail("\"edge.relay_addresses[" + std::to_string(i) + "]\" is \"" +
+             printable(e.relay_addresses[i]) + "\", expected an IP address");
+    read_integer(t, "edge", "relay_port_min", 1024, 65535, e.relay_port_min);
+    read_integer(t, "edge", "relay_port_max", 1024, 65535, e.relay_port_max);
+    if (e.relay_port_min > e.relay_port_max)
+      fail("\"edge.relay_port_min\" (" + std::to_string(e.relay_port_min) +
+           ") must not be greater than \"edge.relay_port_max\" (" +
+           std::to_string(e.relay_port_max) + ")");
+    if (auto v = get_string(t, "edge", "realm")) {
+      // RFC 8489 §14.9: fewer than 128 characters, sent as a quoted string.
+      if (v->size() > 127 || std::any_of(v->begin(), v->end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"' || c == '\\';
+          }))
+        fail("\"edge.realm\" is \"" + printable(*v) +
+             "\", expected up to 127 characters without quotes, backslashes or control "
+             "characters");
+      e.realm = *v;
+    }
+    if (auto v = get_string(t, "edge", "public_host")) {
+      std::string folded = lower(*v);
+      if (!folded.empty() && !is_dns_name(folded) && !is_ip_literal(folded))
+        fail("\"edge.public_host\" is \"" + printable(*v) +
+             "\", expected a DNS name such as \"edge.example.org\" or an IP address (\"\" "
+             "for the external site's fqdn)");
+      e.public_host = std::move(folded);
+    }
+    read_integer(t, "edge", "public_udp_port", 0, 65535, e.public_udp_port);
+    read_integer(t, "edge", "public_tcp_port", 0, 65535, e.public_tcp_port);
+    read_integer(t, "edge", "public_tls_port", 0, 65535, e.public_tls_port);
+    e.shared_secrets = read_string_list(t, "edge", "shared_secrets", 16);
+    for (std::size_t i = 0; i < e.shared_secrets.size(); ++i)
+      if (e.shared_secrets[i].size() < 16)
+        fail("\"edge.shared_secrets[" + std::to_string(i) +
+             "]\" is shorter than 16 characters; a guessable secret lets anyone mint relay "
+             "credentials");
+    read_integer(t, "edge", "credential_lifetime_seconds", 60, 7 * 86400,
+                 e.credential_lifetime_seconds);
+    read_relay_users(t, e);
+    e.allowed_peers = read_cidr_list(t, "allowed_peers");
+    e.denied_peers = read_cidr_list(t, "denied_peers");
+    read_integer(t, "edge", "nonce_lifetime_seconds", 10, 86400, e.nonce_lifetime_seconds);
+    read_integer(t, "edge", "default_lifetime_seconds", 1, 86400, e.default_lifetime_seconds);
+    read_integer(t, "edge", "max_lifetime_seconds", 1, 86400, e.max_lifetime_seconds);
+    if (e.default_lifetime_seconds > e.max_lifetime_seconds)
+      fail("\"edge.default_lifetime_seconds\" (" + std::to_string(e.default_lifetime_seconds) +
+           ") must not be greater than \"edge.max_lifetime_seconds\" (" +
+           std::to_string(e.max_lifetime_seconds) + ")");
+    read_integer(t, "edge", "max_allocations", 1, 1000000, e.max_allocations);
+    read_integer(t, "edge", "max_allocations_per_user", 1, 100000, e.max_allocations_per_user);
+    read_integer(t, "edge", "max_bandwidth_bytes_per_second", 0, 1'000'000'000'000LL,
+                 e.max_bandwidth_bytes_per_second);
+    read_integer(t, "edge", "threads", 0, 256, e.threads);
   }
 
   void require_listener(const std::string& prefix, const SiteConfig& site) const {

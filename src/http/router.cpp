@@ -6,10 +6,6 @@
 #include <stdexcept>
 
 namespace parley::http {
-namespace {
-
-
-}  // namespace
 
 void Router::add(std::string_view method, std::string_view pattern, Handler handler) {
   Route r;
@@ -41,44 +37,83 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
   for (const auto& existing : routes_)
     if (existing.method == r.method && existing.pattern == r.pattern)
       throw std::logic_error("route registered twice: " + r.method + " " + r.pattern);
+
+  const std::size_t index = routes_.size();
+  Node* node = &root_;
+  bool rest = false;
+  for (const auto& s : r.segments) {
+    if (s.rest) {
+      rest = true;
+      break;
+    }
+    std::unique_ptr<Node>& next = s.param ? node->param : node->literals[s.text];
+    if (!next) next = std::make_unique<Node>();
+    node = next.get();
+  }
+  (rest ? node->rest : node->ends).push_back(index);
   routes_.push_back(std::move(r));
 }
 
-bool Router::matches(const Route& r, const std::vector<std::string>& segs,
-                     std::map<std::string, std::string>* params) {
+void Router::fill_params(const Route& r, const std::vector<std::string>& segs,
+                         std::map<std::string, std::string>& params) {
   std::size_t i = 0;
   for (const auto& s : r.segments) {
     if (s.rest) {
-      if (params) {
-        std::string rest;
-        for (std::size_t j = i; j < segs.size(); ++j) {
-          if (j > i) rest += '/';
-          rest += segs[j];
-        }
-        (*params)[s.text] = std::move(rest);
+      std::string rest;
+      for (std::size_t j = i; j < segs.size(); ++j) {
+        if (j > i) rest += '/';
+        rest += segs[j];
       }
-      return true;
+      params[s.text] = std::move(rest);
+      return;
     }
-    if (i >= segs.size()) return false;
-    if (s.param) {
-      if (params) (*params)[s.text] = segs[i];
-    } else if (!iequals(segs[i], s.text)) {  // literals are stored lower-case
-      return false;
-    }
+    if (s.param) params[s.text] = segs[i];
     ++i;
   }
-  return i == segs.size();
+}
+
+void Router::collect(const Node& node, const std::vector<std::string>& segs, std::size_t i,
+                     std::vector<std::size_t>& out) {
+  out.insert(out.end(), node.rest.begin(), node.rest.end());
+  if (i == segs.size()) {
+    out.insert(out.end(), node.ends.begin(), node.ends.end());
+    return;
+  }
+  if (!node.literals.empty()) {
+    // Literals are stored lower-case; most request segments already are.
+    const std::string& seg = segs[i];
+    const bool is_lower = std::none_of(seg.begin(), seg.end(), [](unsigned char c) {
+      return c >= 'A' && c <= 'Z';
+    });
+    auto it = is_lower ? node.literals.find(seg) : node.literals.find(lower(seg));
+    if (it != node.literals.end()) collect(*it->second, segs, i + 1, out);
+  }
+  if (node.param) collect(*node.param, segs, i + 1, out);
+}
+
+bool Router::wrap(std::string_view method, std::string_view pattern,
+                  const std::function<Handler(Handler)>& decorate) {
+  for (auto& r : routes_) {
+    if (r.method != method || r.pattern != pattern) continue;
+    r.handler = decorate(std::move(r.handler));
+    return true;
+  }
+  return false;
 }
 
 Router::Match Router::match(Request& req) const {
   Match m;
   const std::string_view method = req.method == "HEAD" ? std::string_view("GET") : req.method;
-  std::vector<std::string> allowed;
-  for (const auto& r : routes_) {
-    if (!matches(r, req.segments, nullptr)) continue;
+  std::vector<std::size_t> fits;
+  collect(root_, req.segments, 0, fits);
+  // Registration order decides between patterns that both fit.
+  std::sort(fits.begin(), fits.end());
+  std::vector<std::string_view> allowed;
+  for (const std::size_t index : fits) {
+    const Route& r = routes_[index];
     if (r.method == method) {
       std::map<std::string, std::string> params;
-      matches(r, req.segments, &params);
+      fill_params(r, req.segments, params);
       req.params = std::move(params);
       m.handler = &r.handler;
       m.route = r.pattern;

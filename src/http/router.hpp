@@ -3,14 +3,19 @@
 // does for the paths UCWA clients hard-code); "{name}" captures one decoded segment and a final
 // "{name*}" captures the rest of the path. Each site has its own Router, so a route registered
 // only on the internal site simply does not exist on the external one.
+// When several patterns fit a path, the one registered first wins. Patterns are kept in a tree
+// of segments, so a request walks its own path instead of trying every route.
 
 #include "http/message.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace parley::http {
@@ -33,6 +38,12 @@ public:
   // Fills req.params on success. HEAD matches GET routes.
   Match match(Request& req) const;
 
+  // Replaces the handler of a registered route by decorate(old handler), so that another module
+  // can answer some requests on a path it does not own and pass the others on. False when no
+  // route has this method and pattern.
+  bool wrap(std::string_view method, std::string_view pattern,
+            const std::function<Handler(Handler)>& decorate);
+
 private:
   struct Segment {
     std::string text;  // literal (lower-case) or parameter name
@@ -45,9 +56,20 @@ private:
     std::vector<Segment> segments;
     Handler handler;
   };
-  static bool matches(const Route& r, const std::vector<std::string>& segs,
-                      std::map<std::string, std::string>* params);
+  // One level of the segment tree: where a literal, a parameter or the rest of the path leads.
+  struct Node {
+    std::unordered_map<std::string, std::unique_ptr<Node>> literals;  // lower-case keys
+    std::unique_ptr<Node> param;
+    std::vector<std::size_t> ends;  // routes whose pattern ends here (indices into routes_)
+    std::vector<std::size_t> rest;  // routes whose "{name*}" takes what is left from here
+  };
+  static void fill_params(const Route& r, const std::vector<std::string>& segs,
+                          std::map<std::string, std::string>& params);
+  // Adds to `out` every route whose pattern fits segs[i..].
+  static void collect(const Node& node, const std::vector<std::string>& segs, std::size_t i,
+                      std::vector<std::size_t>& out);
   std::vector<Route> routes_;
+  Node root_;
 };
 
 // The routers of a server: one per site for HTTPS, and one per site for its plain-HTTP

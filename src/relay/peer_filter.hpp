@@ -36,7 +36,7 @@ class PeerFilter {
 
  private:
   std::vector<Prefix> allowed_;
-  std::vector<Prefix> denied_;  // configured + defaults
+  std::vector<Prefix> denied_;  // configured only; the default ranges are a table in the .cpp
   std::vector<stun::Endpoint> own_;
 };
 

@@ -10,6 +10,10 @@
 #include <string>
 
 namespace parley {
+
+// Every [edge] field equals the default in config.hpp (edge_config_test.cpp).
+void expect_edge_defaults(const EdgeConfig& e);
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -83,6 +87,9 @@ void expect_defaults(const Config& c, bool demo) {
   EXPECT_EQ(c.presence.away_after_inactive_seconds, 300u);
   EXPECT_EQ(c.im.retention_days, 0u);
   EXPECT_EQ(c.im.ring_timeout_seconds, 30u);
+  EXPECT_TRUE(c.roles.frontend);
+  EXPECT_TRUE(c.roles.edge);
+  expect_edge_defaults(c.edge);
 }
 
 TEST(Config, MobilityAndUcwaSections) {
@@ -459,7 +466,14 @@ TEST(ShippedConfig, ReferenceConfigMentionsEveryKey) {
         "max_applications_per_user =", "max_pending_events =", "max_presence_subscriptions =",
         "max_subscribed_contacts =", "batch_delay_ms =", "expiry_check_seconds =",
         "time_scale =", "[presence]", "inactive_after_seconds =",
-        "away_after_inactive_seconds =", "[im]", "retention_days =", "ring_timeout_seconds ="})
+        "away_after_inactive_seconds =", "[im]", "retention_days =", "ring_timeout_seconds =",
+        "[roles]", "frontend =", "edge =", "[edge]", "udp =", "tcp =", "tls =",
+        "external_address =", "relay_addresses =", "relay_port_min =", "relay_port_max =",
+        "realm =", "public_host =", "public_udp_port =", "public_tcp_port =",
+        "public_tls_port =", "shared_secrets =", "credential_lifetime_seconds =", "users =",
+        "[[edge.users]]", "name =", "password =", "allowed_peers =", "denied_peers =",
+        "nonce_lifetime_seconds =", "default_lifetime_seconds =", "max_lifetime_seconds =",
+        "max_allocations =", "max_allocations_per_user =", "max_bandwidth_bytes_per_second ="})
     EXPECT_NE(text.find(key), std::string::npos) << key;
 }
 

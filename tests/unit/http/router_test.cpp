@@ -84,6 +84,60 @@ TEST(Router, LengthMustMatchExactly) {
   EXPECT_EQ(r.match(longer).handler, nullptr);
 }
 
+TEST(Router, WhenSeveralPatternsFitTheFirstRegisteredWins) {
+  Router r;
+  r.add("GET", "/people/{sip}", answer(201));
+  r.add("GET", "/people/search", answer(202));
+  r.add("POST", "/people/search", answer(203));
+  r.add("GET", "/files/{path*}", answer(204));
+  r.add("GET", "/files/readme", answer(205));
+  auto search = request("GET", {"people", "Search"});
+  auto m = r.match(search);
+  ASSERT_NE(m.handler, nullptr);
+  EXPECT_EQ(m.route, "/people/{sip}");
+  EXPECT_EQ(search.params.at("sip"), "Search");
+  // Another method picks among the fitting patterns by method, still in registration order.
+  auto post = request("POST", {"people", "search"});
+  m = r.match(post);
+  ASSERT_NE(m.handler, nullptr);
+  EXPECT_EQ(run(m, post), 203);
+  auto readme = request("GET", {"files", "readme"});
+  m = r.match(readme);
+  EXPECT_EQ(m.route, "/files/{path*}");
+  EXPECT_EQ(readme.params.at("path"), "readme");
+  // A rest parameter also takes an empty remainder.
+  auto files = request("GET", {"files"});
+  m = r.match(files);
+  EXPECT_EQ(m.route, "/files/{path*}");
+  EXPECT_EQ(files.params.at("path"), "");
+}
+
+TEST(Router, AllowListsEveryMethodOfEveryFittingPattern) {
+  Router r;
+  r.add("PUT", "/a/{x}", answer(200));
+  r.add("POST", "/a/b", answer(200));
+  r.add("GET", "/a/b/c", answer(200));
+  auto req = request("DELETE", {"A", "B"});
+  const auto m = r.match(req);
+  EXPECT_EQ(m.handler, nullptr);
+  EXPECT_EQ(m.status, 405);
+  EXPECT_EQ(m.allow, "PUT, POST");
+}
+
+TEST(Router, ManyRoutesStillMatchTheirOwnPath) {
+  Router r;
+  for (int i = 0; i < 200; ++i)
+    r.add("GET", "/ucwa/v1/applications/{app}/r" + std::to_string(i) + "/{id}", answer(200 + i % 50));
+  for (int i = 0; i < 200; i += 37) {
+    auto req = request("GET", {"ucwa", "v1", "applications", "x1", "R" + std::to_string(i), "y"});
+    const auto m = r.match(req);
+    ASSERT_NE(m.handler, nullptr) << i;
+    EXPECT_EQ(m.route, "/ucwa/v1/applications/{app}/r" + std::to_string(i) + "/{id}");
+    EXPECT_EQ(req.params.at("app"), "x1");
+    EXPECT_EQ(req.params.at("id"), "y");
+  }
+}
+
 TEST(Router, RegisteringARouteTwiceIsAnError) {
   Router r;
   r.add("GET", "/a", answer(200));
