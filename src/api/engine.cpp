@@ -70,6 +70,14 @@ void Application::push(const events::Event& e) {
   for (auto& [instance, channel] : p_->channels) channel->push(e);
 }
 
+void Application::push(events::Event&& e) {
+  std::lock_guard lock(p_->mutex);
+  if (p_->gone || p_->channels.empty()) return;
+  auto last = std::prev(p_->channels.end());
+  for (auto it = p_->channels.begin(); it != last; ++it) it->second->push(e);
+  last->second->push(std::move(e));
+}
+
 bool Application::available() const {
   std::lock_guard lock(p_->mutex);
   return p_->available;

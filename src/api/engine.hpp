@@ -61,6 +61,7 @@ public:
 
   // Queues an event on every instance's event channel.
   void push(const events::Event& e);
+  void push(events::Event&& e);  // the last channel takes it without a copy
   // True once makeMeAvailable succeeded (and until the application goes).
   bool available() const;
 

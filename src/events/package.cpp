@@ -12,29 +12,75 @@ namespace {
 
 namespace json = boost::json;
 
-json::object link_json(const Link& l) {
-  json::object o;
-  o["rel"] = l.rel;
-  o["href"] = l.href;
-  if (!l.title.empty()) o["title"] = l.title;
-  return o;
+// A package is written straight into its text: a JSON tree for the envelope would be built only
+// to be serialized and freed at once, an allocation per node on every delivered event.
+void append_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
 }
 
-json::object href_json(std::string href) {
-  json::object o;
-  o["href"] = std::move(href);
-  return o;
+void append_link(std::string& out, const Link& l) {
+  out += "{\"rel\":";
+  append_string(out, l.rel);
+  out += ",\"href\":";
+  append_string(out, l.href);
+  if (!l.title.empty()) {
+    out += ",\"title\":";
+    append_string(out, l.title);
+  }
+  out += '}';
 }
 
-json::object event_json(Event& e) {
-  json::object o;
-  o["link"] = link_json(e.link);
-  if (e.in) o["in"] = link_json(*e.in);
-  o["type"] = to_string(e.type);
-  if (!e.status.empty()) o["status"] = e.status;
-  if (!e.reason.empty()) o["reason"] = std::move(e.reason);
-  if (!e.embedded.empty()) o["_embedded"] = json::object{{e.link.rel, std::move(e.embedded)}};
-  return o;
+void append_href(std::string& out, std::string_view href) {
+  out += "{\"href\":";
+  append_string(out, href);
+  out += '}';
+}
+
+void append_event(std::string& out, const Event& e) {
+  out += "{\"link\":";
+  append_link(out, e.link);
+  if (e.in) {
+    out += ",\"in\":";
+    append_link(out, *e.in);
+  }
+  out += ",\"type\":";
+  append_string(out, to_string(e.type));
+  if (!e.status.empty()) {
+    out += ",\"status\":";
+    append_string(out, e.status);
+  }
+  if (!e.reason.empty()) {
+    out += ",\"reason\":";
+    out += json::serialize(e.reason);
+  }
+  if (!e.embedded.empty()) {
+    out += ",\"_embedded\":{";
+    append_string(out, e.link.rel);
+    out += ':';
+    out += json::serialize(e.embedded);
+    out += '}';
+  }
+  out += '}';
 }
 
 }  // namespace
@@ -55,49 +101,54 @@ std::string events_href(std::string_view events_path, std::string_view instance_
 
 std::string package_body(std::string_view events_path, std::string_view instance_query,
                          std::uint64_t ack, std::vector<Event>& events, bool resume) {
-  json::object links;
-  links["self"] = href_json(events_href(events_path, instance_query, ack));
-  links["next"] = href_json(events_href(events_path, instance_query, ack + 1));
-  // Some clients stop when `next` is missing, so `resume` travels beside it, not instead.
-  if (resume) links["resume"] = href_json(events_href(events_path, instance_query, ack + 1));
-
   // An operation's `completed` closes it on the client; anything about the same operation in
   // this package must be seen first.
-  std::vector<Event*> ordered;
+  std::vector<const Event*> ordered;
   ordered.reserve(events.size());
-  for (Event& e : events) ordered.push_back(&e);
+  for (const Event& e : events) ordered.push_back(&e);
   std::stable_partition(ordered.begin(), ordered.end(),
                         [](const Event* e) { return e->type != EventType::completed; });
 
-  json::array senders;
+  std::string out;
+  out.reserve(256 + 512 * events.size());
+  out += "{\"_links\":{\"self\":";
+  append_href(out, events_href(events_path, instance_query, ack));
+  out += ",\"next\":";
+  append_href(out, events_href(events_path, instance_query, ack + 1));
+  // Some clients stop when `next` is missing, so `resume` travels beside it, not instead.
+  if (resume) {
+    out += ",\"resume\":";
+    append_href(out, events_href(events_path, instance_query, ack + 1));
+  }
+  out += "},\"sender\":[";
   const Event* previous = nullptr;
-  for (Event* e : ordered) {
-    bool same_sender = previous && previous->sender.rel == e->sender.rel &&
-                       previous->sender.href == e->sender.href;
+  for (const Event* e : ordered) {
+    const bool same_sender = previous && previous->sender.rel == e->sender.rel &&
+                             previous->sender.href == e->sender.href;
     if (!same_sender) {
-      json::object s;
-      s["rel"] = e->sender.rel;
-      s["href"] = e->sender.href;
-      s["events"] = json::array{};
-      senders.push_back(std::move(s));
+      if (previous) out += "]},";
+      out += "{\"rel\":";
+      append_string(out, e->sender.rel);
+      out += ",\"href\":";
+      append_string(out, e->sender.href);
+      out += ",\"events\":[";
+    } else {
+      out += ',';
     }
-    senders.back().as_object()["events"].as_array().push_back(event_json(*e));
+    append_event(out, *e);
     previous = e;
   }
-
-  json::object body;
-  body["_links"] = std::move(links);
-  body["sender"] = std::move(senders);
-  return json::serialize(body);
+  if (previous) out += "]}";
+  out += "]}";
+  return out;
 }
 
 std::string resync_body(std::string_view events_path, std::string_view instance_query,
                         std::uint64_t first_unacked) {
-  json::object links;
-  links["resync"] = href_json(events_href(events_path, instance_query, first_unacked));
-  json::object body;
-  body["_links"] = std::move(links);
-  return json::serialize(body);
+  std::string out = "{\"_links\":{\"resync\":";
+  append_href(out, events_href(events_path, instance_query, first_unacked));
+  out += "}}";
+  return out;
 }
 
 }  // namespace parley::events::detail

@@ -258,7 +258,7 @@ void MessagingService::end_invitation_locked(Conversation& c, const std::string&
     e.reason = outcome == "accepted"
                                    ? reason("Gone", "AnsweredElsewhere", "answered on another device")
                                    : reason("Gone", "Cancelled", "the invitation ended");
-    app->push(e);
+    app->push(std::move(e));
     app->push(event(communication(*app), {"conversation", conv_href(*app, c), ""}, EventType::deleted,
                     Priority::high, conversation_json(*app, c, "Disconnected")));
   }
@@ -276,7 +276,7 @@ void MessagingService::end_invitation_locked(Conversation& c, const std::string&
         : outcome == "unreachable" ? reason("NotFound", "TemporarilyUnavailable",
                                             "the recipient is not signed in anywhere")
                                    : reason("Gone", "Cancelled", "the invitation was cancelled");
-    from->push(e);
+    from->push(std::move(e));
   }
   c.members.erase(inv.to);
   if (outcome != "declined") missed(inv.to, c.id);
@@ -309,7 +309,7 @@ void MessagingService::leave_locked(Conversation& c, const std::string& user, bo
                               Priority::high, json::object{});
       e.embedded.clear();
       e.in = events::Link{"participants", conv_href(*app, c) + "/participants", ""};
-      app->push(e);
+      app->push(std::move(e));
     }
   }
   // The conversation ends when its last modality goes: nobody left to talk to.
@@ -420,7 +420,7 @@ asio::awaitable<http::Response> MessagingService::start_messaging(http::Request&
                    Priority::high, invitation_json(app, *c, inv, false, "Failed"));
     e.status = "Failed";
     e.reason = reason("NotFound", "DestinationNotFound", "no such user");
-    app.push(e);
+    app.push(std::move(e));
     auto res = http::Response::empty(201);
     res.headers.set("Location", location);
     co_return res;
@@ -613,7 +613,7 @@ asio::awaitable<http::Response> MessagingService::send_message(http::Request& re
       if (u == app.owner() && !operation_id.empty()) {
         e.embedded["operationId"] = operation_id;
       }
-      other->push(e);
+      other->push(std::move(e));
       m.typing_until = u == app.owner() ? Clock::time_point{} : m.typing_until;
     }
   }
@@ -699,7 +699,7 @@ void MessagingService::tick() {
                          Priority::high, json::object{});
           e.embedded.clear();
           e.in = events::Link{"typingParticipants", conv_href(*app, *c) + "/messaging/typingParticipants", ""};
-          app->push(e);
+          app->push(std::move(e));
         }
       }
     }
@@ -822,7 +822,7 @@ void MessagingService::register_routes(http::SiteRouters& routers) {
                          EventType::added, Priority::high, participant_json(*other, *c, app.owner()));
           e.in = events::Link{"typingParticipants",
                               conv_href(*other, *c) + "/messaging/typingParticipants", ""};
-          other->push(e);
+          other->push(std::move(e));
         }
       }
     }

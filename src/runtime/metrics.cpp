@@ -70,7 +70,12 @@ void Metrics::store_call(std::chrono::steady_clock::duration elapsed) {
 
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
   std::lock_guard lock(mutex_);
-  gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+  gauges_.push_back({std::move(name), std::move(help), std::move(read), false});
+}
+
+void Metrics::add_counter(std::string name, std::string help, std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  gauges_.push_back({std::move(name), std::move(help), std::move(read), true});
 }
 
 std::string Metrics::render() const {
@@ -102,7 +107,8 @@ std::string Metrics::render() const {
     gauges = gauges_;
   }
   for (const auto& g : gauges) {
-    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n";
+    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name +
+           (g.counter ? " counter\n" : " gauge\n");
     out += fmt::format("{} {}\n", g.name, g.read());
   }
   return out;

@@ -42,12 +42,15 @@ public:
   // A gauge read when /metrics is scraped (e.g. applications running now). Register before
   // serving; `read` must be safe from any thread.
   void add_gauge(std::string name, std::string help, std::function<double()> read);
+  // The same for a count that only grows (exposed with TYPE counter; name it *_total).
+  void add_counter(std::string name, std::string help, std::function<double()> read);
   std::string render() const;
 
 private:
   struct Gauge {
     std::string name, help;
     std::function<double()> read;
+    bool counter = false;
   };
   std::vector<Gauge> gauges_;
   mutable std::mutex mutex_;

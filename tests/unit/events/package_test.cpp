@@ -87,6 +87,21 @@ TEST(EventPackage, EventCarriesInTitleStatusReasonAndEmbedded) {
   EXPECT_EQ(ev.at("_embedded").at("message").at("direction").as_string(), "Outgoing");
 }
 
+TEST(EventPackage, TextIsEscapedSoThePackageStaysValidJson) {
+  EventChannel ch(kPath, "", ChannelLimits{});
+  const std::string nasty = std::string("quote\" back\\ nl\n cr\r tab\t bell") + '\x07' + " \xc3\xa9";
+  Event e = from("conversation", "/app/conv/\"1", "/app/conv/1/x");
+  e.link.title = nasty;
+  e.embedded = boost::json::object{{"subject", nasty}};
+  ch.push(e);
+  const auto package = first_package(ch);  // body_of() fails the test if it does not parse
+  const auto& sender = package.at("sender").as_array()[0].as_object();
+  EXPECT_EQ(sender.at("href").as_string(), "/app/conv/\"1");
+  const auto& ev = sender.at("events").as_array()[0].as_object();
+  EXPECT_EQ(ev.at("link").at("title").as_string(), nasty);
+  EXPECT_EQ(ev.at("_embedded").at("x").at("subject").as_string(), nasty);
+}
+
 TEST(EventPackage, OptionalMembersAreAbsentWhenEmpty) {
   EventChannel ch(kPath, "", ChannelLimits{});
   ch.push(from("me", "/app/me", "/app/me/presence", EventType::updated));
