@@ -4,6 +4,7 @@
 #include "common/crypto.hpp"
 #include "common/log.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <fcntl.h>
@@ -99,13 +100,23 @@ std::string advertised_https_base(const SiteConfig& site, http::Site which,
 
 fs::path endpoints_file(const fs::path& data_dir) { return data_dir / "parleyd.endpoints.json"; }
 
-void write_endpoints_file(const fs::path& data_dir, const std::vector<net::BoundListener>& listeners) {
+void write_endpoints_file(const fs::path& data_dir, const std::vector<net::BoundListener>& listeners,
+                          const EdgeAddresses* edge) {
   boost::json::object sites;
   for (auto site : {http::Site::internal, http::Site::external}) {
     boost::json::object o{{"https", nullptr}, {"http", nullptr}};
     for (const auto& l : listeners)
       if (l.site == site) o[l.tls ? "https" : "http"] = local_url(l);
     sites[http::to_string(site)] = std::move(o);
+  }
+  if (edge) {
+    auto list = [](const std::vector<std::string>& v) {
+      boost::json::array a;
+      for (const auto& x : v) a.emplace_back(x);
+      return a;
+    };
+    sites["edge"] = boost::json::object{{"udp", list(edge->udp)}, {"tcp", list(edge->tcp)},
+                                        {"tls", list(edge->tls)}};
   }
   sites["pid"] = static_cast<std::int64_t>(::getpid());
   write_file_atomic(endpoints_file(data_dir), boost::json::serialize(sites) + "\n", 0600);

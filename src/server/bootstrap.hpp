@@ -41,9 +41,16 @@ std::string local_url(const net::BoundListener& l);
 std::string advertised_https_base(const SiteConfig& site, http::Site which,
                                   const std::vector<net::BoundListener>& bound);
 
-// <data_dir>/parleyd.endpoints.json, read by `parley` and the tests.
+// "127.0.0.1:3478"-style addresses of a running edge, for the banner and endpoints file.
+struct EdgeAddresses {
+  std::vector<std::string> udp, tcp, tls;
+};
+
+// <data_dir>/parleyd.endpoints.json, read by `parley` and the tests. `edge`: where the relay
+// listens, when this process runs it.
 std::filesystem::path endpoints_file(const std::filesystem::path& data_dir);
 void write_endpoints_file(const std::filesystem::path& data_dir,
-                          const std::vector<net::BoundListener>& listeners);
+                          const std::vector<net::BoundListener>& listeners,
+                          const EdgeAddresses* edge = nullptr);
 
 }  // namespace parley::server

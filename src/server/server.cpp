@@ -21,10 +21,13 @@
 #include "runtime/blocking_pool.hpp"
 #include "runtime/metrics.hpp"
 #include "server/bootstrap.hpp"
+#include "server/edge_role.hpp"
 #include "server/front_door.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
+#include "web/static_site.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
@@ -50,9 +53,22 @@ std::vector<net::ListenerSpec> listener_specs(const Config& cfg) {
   return specs;
 }
 
+void print_edge(std::ostream& out, const EdgeAddresses& a) {
+  auto line = [&out](std::string_view what, const std::vector<std::string>& v) {
+    if (v.empty()) return;
+    out << "  relay " << what << ":    ";
+    for (const auto& x : v) out << "  " << x;
+    out << "\n";
+  };
+  line("UDP", a.udp);
+  line("TCP", a.tcp);
+  line("TLS", a.tls);
+}
+
 void print_banner(std::ostream& out, const Config& cfg, const fs::path& data_dir,
                   const std::vector<net::BoundListener>& bound, const pki::ServerIdentity& identity,
-                  const std::vector<DemoUser>& demo, const std::string& external_base) {
+                  const std::vector<DemoUser>& demo, const std::string& external_base,
+                  const EdgeAddresses* edge) {
   out << "\nParley is running.\n";
   for (auto site : {http::Site::internal, http::Site::external}) {
     out << "  " << (site == http::Site::internal ? "internal site" : "external site") << ":";
@@ -64,6 +80,7 @@ void print_banner(std::ostream& out, const Config& cfg, const fs::path& data_dir
     out << (site == http::Site::internal ? "   (admin API, /health, /metrics; keep it private)\n"
                                          : "   (what phones and browsers use)\n");
   }
+  if (edge) print_edge(out, *edge);
   if (!external_base.empty())
     out << "  discovery:      " << external_base
         << "/   (point a UCWA client or browser here; users sign in as user@"
@@ -88,6 +105,41 @@ void print_banner(std::ostream& out, const Config& cfg, const fs::path& data_dir
   out << "\nStop with Ctrl-C.\n" << std::flush;
 }
 
+pki::ServerIdentity server_identity(const Config& cfg, const fs::path& data_dir) {
+  if (!cfg.tls.certificate.empty()) return pki::load_configured_identity(cfg.tls);
+  auto [dns, ips] = pki::required_names(cfg);
+  auto identity = pki::ensure_development_identity(data_dir / "pki", dns, ips);
+  if (identity.ca_created)
+    logger("parleyd")->info("development CA created at {}", identity.ca_certificate.string());
+  return identity;
+}
+
+// roles.frontend = false: a machine that only relays media (DESIGN.md §2, edge servers scaled
+// separately). It shares the shared secret with the front ends through [edge] shared_secrets.
+int run_edge_only(const Config& cfg, const fs::path& data_dir, std::ostream& out) {
+  auto log = logger("parleyd");
+  const auto identity = server_identity(cfg, data_dir);
+  auto tls = net::make_server_tls_context(identity.certificate_chain_pem, identity.private_key_pem);
+  auto edge = start_edge(cfg, data_dir, tls->native_handle(), nullptr);
+  const auto where = edge_addresses(*edge);
+  write_endpoints_file(data_dir, {}, &where);
+  out << "\nParley edge is running (media relay only).\n";
+  print_edge(out, where);
+  out << std::flush;
+
+  boost::asio::io_context ioc(1);
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (!ec) log->info("signal {} received; stopping the relay", signo);
+  });
+  ioc.run();
+  edge->stop();
+  std::error_code ec;
+  fs::remove(endpoints_file(data_dir), ec);
+  log->info("stopped");
+  return 0;
+}
+
 }  // namespace
 
 int run_server(const Config& cfg, std::ostream& out) {
@@ -103,20 +155,14 @@ int run_server(const Config& cfg, std::ostream& out) {
     init_crypto();
     const fs::path data_dir = fs::absolute(cfg.data_dir).lexically_normal();
     prepare_data_dir(data_dir);
+    if (!cfg.roles.frontend) return run_edge_only(cfg, data_dir, out);
     const fs::path db_file = data_dir / "parley.db";
     const bool new_data_dir = !fs::exists(db_file);
 
     auto store = storage::open_sqlite_store(db_file);
     log->info("store {} (schema version {})", db_file.string(), store->schema_version());
 
-    pki::ServerIdentity identity;
-    if (cfg.tls.certificate.empty()) {
-      auto [dns, ips] = pki::required_names(cfg);
-      identity = pki::ensure_development_identity(data_dir / "pki", dns, ips);
-      if (identity.ca_created) log->info("development CA created at {}", identity.ca_certificate.string());
-    } else {
-      identity = pki::load_configured_identity(cfg.tls);
-    }
+    const pki::ServerIdentity identity = server_identity(cfg, data_dir);
     auto tls = net::make_server_tls_context(identity.certificate_chain_pem, identity.private_key_pem);
 
     const std::string credential_sha256 = load_or_create_admin_credential(data_dir);
@@ -205,6 +251,7 @@ int run_server(const Config& cfg, std::ostream& out) {
                     const storage::ConversationLogRecord& log) {
           return im::continue_messaging(*messaging, req, app, log);
         });
+    web::register_routes(routers, web::client_dir());  // after discovery: it wraps GET /
     ucwa.start(ioc.get_executor());
     // The figures the seed's operators watched: sessions, and those kept connected.
     metrics.add_gauge("parley_ucwa_applications", "UCWA applications running now.",
@@ -216,7 +263,14 @@ int run_server(const Config& cfg, std::ostream& out) {
                       "Event channels with a pending GET held now.",
                       [&ucwa] { return static_cast<double>(ucwa.counts().parked_channels); });
     front.emplace(routers, metrics, internal_facts, external_facts);
-    write_endpoints_file(data_dir, bound);
+    // The relay runs on its own threads; the front end only mints its credentials.
+    std::unique_ptr<relay::Edge> edge;
+    std::optional<EdgeAddresses> edge_where;
+    if (cfg.roles.edge) {
+      edge = start_edge(cfg, data_dir, tls->native_handle(), &metrics);
+      edge_where = edge_addresses(*edge);
+    }
+    write_endpoints_file(data_dir, bound, edge_where ? &*edge_where : nullptr);
 
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signo) {
@@ -227,7 +281,8 @@ int run_server(const Config& cfg, std::ostream& out) {
       server.shutdown(std::chrono::seconds(cfg.limits.shutdown_grace_seconds), [&ioc] { ioc.stop(); });
     });
 
-    print_banner(out, cfg, data_dir, bound, identity, demo, external_facts.https_base);
+    print_banner(out, cfg, data_dir, bound, identity, demo, external_facts.https_base,
+                 edge_where ? &*edge_where : nullptr);
     log->info("serving with {} thread(s)", threads);
 
     std::vector<std::thread> workers;
@@ -235,6 +290,7 @@ int run_server(const Config& cfg, std::ostream& out) {
     ioc.run();
     for (auto& t : workers) t.join();
 
+    if (edge) edge->stop();
     pool.stop();
     std::error_code ec;
     fs::remove(endpoints_file(data_dir), ec);
