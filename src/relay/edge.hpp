@@ -30,6 +30,7 @@ struct EdgeCounters {
   std::uint64_t auth_failures = 0;
   std::uint64_t refused_peers = 0;
   std::uint64_t quota_refusals = 0;      // 486 and 508
+  std::uint64_t bandwidth_drops = 0;     // packets dropped by the per-allocation bandwidth cap
 };
 
 struct EdgeOptions {

@@ -112,6 +112,15 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
 
 std::string Parleyd::test_config(const fs::path& data_dir, const std::string& extra_toml,
                                  const std::string& top_level) {
+  // Every test server runs its relay on loopback ephemeral ports, so tests run side by side; a
+  // test's own [edge] table gets the same listeners unless it names its own.
+  const std::string edge_listeners =
+      "udp = [\"127.0.0.1:0\"]\ntcp = [\"127.0.0.1:0\"]\ntls = [\"127.0.0.1:0\"]\n";
+  std::string extra = extra_toml;
+  const auto edge_table = extra.find("[edge]\n");
+  if (edge_table == std::string::npos) extra += "\n[edge]\n" + edge_listeners;
+  else if (extra.find("udp =") == std::string::npos)
+    extra.insert(edge_table + std::string("[edge]\n").size(), edge_listeners);
   std::ostringstream c;
   c << "data_dir = \"" << data_dir.string() << "\"\n"
     << "threads = 2\n"
@@ -119,7 +128,7 @@ std::string Parleyd::test_config(const fs::path& data_dir, const std::string& ex
     << "[sites.internal]\nhttps = \"127.0.0.1:0\"\nhttp = \"\"\n"
     << "[sites.external]\nhttps = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\n"
     << "[passwords]\nopslimit = 1\nmemlimit = 8192\n"
-    << extra_toml << "\n";
+    << extra << "\n";
   return c.str();
 }
 
@@ -173,6 +182,17 @@ void Parleyd::start(const std::vector<std::string>& args, const fs::path& data_d
         internal_http = url("internal", "http");
         external_https = url("external", "https");
         external_http = url("external", "http");
+        edge_udp.clear();
+        edge_tcp.clear();
+        edge_tls.clear();
+        if (const auto* edge = v.as_object().if_contains("edge")) {
+          auto list = [&](const char* transport, std::vector<std::string>& out) {
+            for (const auto& a : edge->at(transport).as_array()) out.emplace_back(a.as_string());
+          };
+          list("udp", edge_udp);
+          list("tcp", edge_tcp);
+          list("tls", edge_tls);
+        }
         return;
       }
     }

@@ -70,6 +70,8 @@ public:
   std::string admin_credential() const;
 
   std::string internal_https, internal_http, external_https, external_http;
+  // Where the relay listens ("127.0.0.1:3478"); empty when this server runs no edge.
+  std::vector<std::string> edge_udp, edge_tcp, edge_tls;
   std::uint16_t port_of(const std::string& url) const;
 
 private:
