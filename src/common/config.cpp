@@ -140,7 +140,7 @@ public:
     Config cfg;
     check_keys(root, "", {"data_dir", "threads", "demo", "sip_domains", "log_level", "sites",
                           "tls", "limits", "passwords", "discovery", "webticket", "mobility",
-                          "ucwa", "presence", "im", "roles", "edge"});
+                          "ucwa", "presence", "im", "roles", "edge", "web"});
     if (auto v = path_value(root, "", "data_dir")) cfg.data_dir = *v;
     read_integer(root, "", "threads", 0, 256, cfg.threads);
     if (auto v = get_bool(root, "", "demo")) cfg.demo = *v;
@@ -179,6 +179,10 @@ public:
         fail("\"roles.frontend\" and \"roles.edge\" are both false: parleyd would run nothing");
     }
     if (const auto* e = get_table(root, "", "edge")) read_edge(*e, cfg.edge);
+    if (const auto* w = get_table(root, "", "web")) {
+      check_keys(*w, "web", {"client_dir"});
+      if (auto v = path_value(*w, "web", "client_dir", true)) cfg.web.client_dir = *v;
+    }
     return cfg;
   }
 

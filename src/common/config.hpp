@@ -183,6 +183,13 @@ struct EdgeConfig {
   unsigned threads = 0;  // 0: one per core
 };
 
+// The web client (a static PWA) served on the external site.
+struct WebConfig {
+  // Its built files (index.html, assets/, sw.js); empty: the build's own client/dist, or
+  // $PARLEY_CLIENT_DIR when set.
+  std::filesystem::path client_dir;
+};
+
 struct Config {
   std::filesystem::path data_dir = "./var/parley";
   unsigned threads = 0;  // 0: one per core
@@ -204,6 +211,7 @@ struct Config {
   ImConfig im;
   RolesConfig roles;
   EdgeConfig edge;
+  WebConfig web;
 };
 
 // Reads and validates a TOML file. Throws ConfigError.

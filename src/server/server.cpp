@@ -251,7 +251,7 @@ int run_server(const Config& cfg, std::ostream& out) {
                     const storage::ConversationLogRecord& log) {
           return im::continue_messaging(*messaging, req, app, log);
         });
-    web::register_routes(routers, web::client_dir());  // after discovery: it wraps GET /
+    web::register_routes(routers, cfg.web.client_dir.empty() ? web::client_dir() : cfg.web.client_dir);  // after discovery: it wraps GET /
     ucwa.start(ioc.get_executor());
     // The figures the seed's operators watched: sessions, and those kept connected.
     metrics.add_gauge("parley_ucwa_applications", "UCWA applications running now.",

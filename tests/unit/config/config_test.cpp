@@ -479,3 +479,17 @@ TEST(ShippedConfig, ReferenceConfigMentionsEveryKey) {
 
 }  // namespace
 }  // namespace parley
+
+namespace parley {
+namespace {
+
+TEST(WebConfig, ClientDirIsReadAndUnknownKeysAreRefused) {
+  EXPECT_TRUE(parse_config("").web.client_dir.empty());
+  EXPECT_EQ(parse_config("[web]\nclient_dir = \"/srv/parley/client\"\n").web.client_dir,
+            "/srv/parley/client");
+  EXPECT_THROW(parse_config("[web]\nclient = \"/x\"\n"), ConfigError);
+  EXPECT_THROW(parse_config("[web]\nclient_dir = 3\n"), ConfigError);
+}
+
+}  // namespace
+}  // namespace parley
