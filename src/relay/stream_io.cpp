@@ -9,7 +9,10 @@
 // written what it read (so a slow side slows the other instead of buffering without bound).
 //
 // TLS uses net::TlsSocket (OpenSSL reading the socket directly, no asio::ssl::stream buffers),
-// over the SSL_CTX the caller configured.
+// over the SSL_CTX the caller configured. TlsSocket gives OpenSSL's record buffers back whenever
+// a read finds nothing waiting, which suits idle control connections; a busy TLS media stream
+// pays a buffer allocation per quiet-then-busy transition, not per packet in a burst.
+// When [edge] tls lists addresses but no SSL_CTX is given, no TLS listener is opened.
 
 #include "relay/edge_internal.hpp"
 

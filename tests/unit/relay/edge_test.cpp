@@ -516,6 +516,22 @@ TEST_F(EdgeTest, ClosingTcpControlConnectionReleasesAllocation) {
   EXPECT_EQ(edge_->counters().allocations, 0u);
 }
 
+TEST_F(EdgeTest, StartNamesTheAddressItCannotBind) {
+  // A plain socket (no SO_REUSEPORT) holds the port, so the edge's bind must fail.
+  UdpPeer holder;
+  auto o = base_options();
+  o.config.udp = {{"127.0.0.1", holder.address.port}};
+  Edge edge(o);
+  try {
+    edge.start();
+    FAIL() << "start() succeeded on a taken port";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(holder.address.port)),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(EdgeTest, SelfTestAllocatesOnItself) {
   start();
   const auto st = edge_->self_test();
