@@ -128,8 +128,10 @@ Awaitable list_transcripts(HistoryPtr h, http::Request& req, Application& app) {
   // Only someone with an entry for the conversation may read what was said in it.
   auto find = owned_log(h, app.owner(), id);
   auto log = co_await std::move(find);
+  // ...and only what was said after she joined.
+  const std::int64_t from = std::max(after, log.first_seq - 1);
   Store* store = &h->store();
-  auto job = [store, id, after, limit] { return store->list_messages(id, after, limit + 1); };
+  auto job = [store, id, from, limit] { return store->list_messages(id, from, limit + 1); };
   auto page = co_await h->pool().store(job);
   const bool more = page.size() > limit;
   if (more) page.resize(limit);

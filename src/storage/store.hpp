@@ -176,6 +176,8 @@ struct ConversationLogRecord {
   std::int64_t updated_at_ms = 0;    // the latest message (or creation)
   std::int64_t message_count = 0;
   bool read = true;                  // false while it holds something the owner has not read
+  // The first message the owner may read: 1, or where she joined a running conversation.
+  std::int64_t first_seq = 1;
 };
 
 struct MissedCounts {

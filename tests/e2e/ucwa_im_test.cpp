@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -288,9 +289,11 @@ TEST_F(Im, CarolIsPulledInAndLeaves) {
     app->pget();
   }
   Listener la(a), lb(b), lc(c);
-  invite(a, "bob@example.org", "");
+  invite(a, "bob@example.org", "Before+Carol+came");
   const auto ring = lb.wait("messagingInvitation", "started");
   ASSERT_EQ(b.post(embedded_href(ring, "messagingInvitation", "accept")).status, 204);
+  EXPECT_EQ(data_text(embedded_href(lb.wait("message", "completed"), "message", "plainMessage")),
+            "Before Carol came");
   const auto conv = la.wait("conversation", "updated");
   const std::string add = embedded_href(conv, "conversation", "addParticipant");
   const auto invited = a.post(add, R"({"to":"sip:carol@example.org"})");
@@ -315,6 +318,25 @@ TEST_F(Im, CarolIsPulledInAndLeaves) {
   la.wait("participant", "deleted");
   lb.wait("participant", "deleted");
   EXPECT_FALSE(la.saw("conversation", "deleted"));
+
+  // Her history holds what was said after she joined; Alice's holds all of it.
+  auto transcript_of = [](UcwaApp& app) {
+    const auto logs = parse_json(app.get(app.href() + "/communication/conversationLogs").body);
+    const auto& entry = logs.at("_embedded").at("conversationLog").as_array().at(0);
+    const auto t = parse_json(app.get(str(entry.at("_links").at("conversationLogTranscripts").at("href"))).body);
+    std::vector<std::string> texts;
+    for (const auto& item : t.at("_embedded").at("conversationLogTranscript").as_array())
+      texts.push_back(json::serialize(item));
+    return texts;
+  };
+  const auto carols = transcript_of(c);
+  ASSERT_EQ(carols.size(), 1u);
+  EXPECT_NE(carols[0].find("Hello"), std::string::npos) << carols[0];
+  const auto alices = transcript_of(a);
+  ASSERT_EQ(alices.size(), 2u);
+  EXPECT_TRUE(std::any_of(alices.begin(), alices.end(), [](const std::string& t) {
+    return t.find("Before") != std::string::npos;
+  }));
 }
 
 TEST_F(Im, ReadStateFollowsTheUserAcrossDevices) {

@@ -29,12 +29,10 @@ constexpr char kInsertParticipant[] =
     " ON CONFLICT DO NOTHING";
 constexpr char kInsertLog[] =
     "INSERT INTO conversation_logs (owner, conversation_id, direction, status, preview,"
-    " created_at_ms, updated_at_ms, message_count, read, deleted)"
-    " VALUES (?, ?, ?, 'Archived', ?, ?, ?, ?, ?, FALSE)"
+    " created_at_ms, updated_at_ms, message_count, read, deleted, first_seq)"
+    " VALUES (?, ?, ?, 'Archived', ?, ?, ?, ?, ?, FALSE, ?)"
     " ON CONFLICT (owner, conversation_id) DO NOTHING";
-constexpr char kConversationState[] =
-    "SELECT next_seq - 1, (SELECT plain FROM messages WHERE conversation_id = c.id"
-    " ORDER BY seq DESC LIMIT 1) FROM conversations c WHERE id = ?";
+constexpr char kLastSeq[] = "SELECT next_seq - 1 FROM conversations WHERE id = ?";
 // Reserves a run of seqs: the returned value is one past the last of them.
 constexpr char kReserveSeqs[] =
     "UPDATE conversations SET next_seq = next_seq + ? WHERE id = ? RETURNING next_seq";
@@ -60,7 +58,7 @@ constexpr char kDeleteLog[] =
 
 #define PARLEY_SQLITE_LOG_COLUMNS                                                           \
   "l.owner, l.conversation_id, c.thread_id, c.subject, c.importance, l.direction, l.status," \
-  " l.preview, l.created_at_ms, l.updated_at_ms, l.message_count, l.read"
+  " l.preview, l.created_at_ms, l.updated_at_ms, l.message_count, l.read, l.first_seq"
 
 // Both listings walk conversation_logs_by_owner backwards from the cursor: no sort.
 constexpr char kListLogs[] =
@@ -155,7 +153,7 @@ void check_message(const MessageRecord& m) {
 
 void insert_log(Connection& db, std::string_view owner, std::string_view conversation_id,
                 std::string_view direction, std::string_view preview, std::int64_t at_ms,
-                std::int64_t message_count, bool read) {
+                std::int64_t message_count, bool read, std::int64_t first_seq = 1) {
   db.prepare(kInsertLog)
       .bind_text(1, owner)
       .bind_text(2, conversation_id)
@@ -165,6 +163,7 @@ void insert_log(Connection& db, std::string_view owner, std::string_view convers
       .bind_int(6, at_ms)
       .bind_int(7, message_count)
       .bind_bool(8, read)
+      .bind_int(9, first_seq)
       .run();
 }
 
@@ -192,6 +191,7 @@ ConversationLogRecord read_log(const Statement& st) {
   r.updated_at_ms = st.column_int(9);
   r.message_count = st.column_int(10);
   r.read = st.column_bool(11);
+  r.first_seq = st.column_int(12);
   return r;
 }
 
@@ -261,21 +261,19 @@ void add_participant(Connection& db, std::string_view conversation_id, std::stri
   check_id(conversation_id);
   const std::string uri = uri_for_write(user);
   Transaction tx(db);
-  std::int64_t message_count = 0;
-  std::string preview;
+  std::int64_t last_seq = 0;
   {
-    Statement st = db.prepare(kConversationState);
+    Statement st = db.prepare(kLastSeq);
     st.bind_text(1, conversation_id);
     if (!st.step())
       throw NotFound(fmt::format("there is no conversation {}", conversation_id));
-    message_count = st.column_int(0);
-    preview = st.column_text(1);
+    last_seq = st.column_int(0);
   }
   db.prepare(kInsertParticipant).bind_text(1, conversation_id).bind_text(2, uri).run();
   if (db.changes() == 0) return;  // she is in it already
-  // Her entry starts out like the others': what the conversation holds so far, unread.
-  insert_log(db, uri, conversation_id, "Incoming", utf8_prefix(preview, kMaxPreviewChars),
-             now_ms(), message_count, false);
+  // What was said before she joined was not said to her: her entry starts empty and covers the
+  // conversation from the next message on.
+  insert_log(db, uri, conversation_id, "Incoming", "", now_ms(), 0, true, last_seq + 1);
   tx.commit();
 }
 

@@ -244,17 +244,20 @@ TEST_F(SqliteMessaging, MissedEntriesAreCountedAndStayMissed) {
   EXPECT_EQ(store_->missed_counts("nobody@example.org").conversation_logs, 0);
 }
 
-TEST_F(SqliteMessaging, AJoiningParticipantGetsAnUnreadIncomingEntry) {
+TEST_F(SqliteMessaging, AJoiningParticipantsEntryStartsWhereSheJoined) {
   start("c1");
   store_->append_messages({message_of("c1", "alice@example.org", 2000, "one"),
                            message_of("c1", "bob@example.org", 2001, "two")});
   store_->add_participant("c1", "Carol@example.org");
 
+  // What was said before she joined is not hers to read.
   const auto carol = log_of("carol@example.org", "c1");
   EXPECT_EQ(carol.direction, "Incoming");
-  EXPECT_FALSE(carol.read);
-  EXPECT_EQ(carol.message_count, 2);
-  EXPECT_EQ(carol.preview, "two");
+  EXPECT_TRUE(carol.read);
+  EXPECT_EQ(carol.message_count, 0);
+  EXPECT_EQ(carol.preview, "");
+  EXPECT_EQ(carol.first_seq, 3);
+  EXPECT_EQ(log_of("alice@example.org", "c1").first_seq, 1);
   const std::vector<std::string> everyone{"alice@example.org", "bob@example.org",
                                           "carol@example.org"};
   EXPECT_EQ(carol.participants, everyone);
@@ -263,7 +266,8 @@ TEST_F(SqliteMessaging, AJoiningParticipantGetsAnUnreadIncomingEntry) {
   // Her entry follows the conversation from now on.
   store_->append_messages({message_of("c1", "alice@example.org", 3000, "welcome carol")});
   EXPECT_EQ(log_of("carol@example.org", "c1").preview, "welcome carol");
-  EXPECT_EQ(log_of("carol@example.org", "c1").message_count, 3);
+  EXPECT_EQ(log_of("carol@example.org", "c1").message_count, 1);
+  EXPECT_FALSE(log_of("carol@example.org", "c1").read);
 
   // Adding her again changes nothing, not even her read state.
   ASSERT_TRUE(store_->mark_log_read("carol@example.org", "c1"));
