@@ -2,11 +2,14 @@
 
 #include "common/log.hpp"
 #include "relay/credentials.hpp"
+#include "relay/peer_filter.hpp"
 #include "runtime/metrics.hpp"
 
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
+
+#include <optional>
 
 namespace parley::server {
 
@@ -24,6 +27,37 @@ std::vector<std::string> addresses(const std::vector<stun::Endpoint>& endpoints)
   std::vector<std::string> out;
   for (const auto& e : endpoints) out.push_back(address(e));
   return out;
+}
+
+std::optional<stun::Endpoint> parse_ip(const std::string& text) {
+  stun::Endpoint e;
+  if (::inet_pton(AF_INET, text.c_str(), e.ip.data()) == 1) return e;
+  e.family = stun::Family::ipv6;
+  if (::inet_pton(AF_INET6, text.c_str(), e.ip.data()) == 1) return e;
+  return std::nullopt;
+}
+
+// What the advertised address tells clients, in words an operator can act on: the most common
+// edge misconfiguration is a private or loopback address handed to phones on the Internet.
+void explain_external_address(const Config& cfg, const EdgeAddresses& where) {
+  auto log = logger("edge");
+  const relay::PeerFilter public_only({}, {});  // no allow-list: only public addresses pass
+  if (cfg.edge.external_address.empty()) {
+    log->info("relayed addresses are the ones the relay binds to ({}); behind 1:1 NAT set "
+              "[edge] external_address to the public address",
+              where.udp.empty() ? std::string("-") : where.udp.front());
+    return;
+  }
+  const auto ext = parse_ip(cfg.edge.external_address);
+  if (!ext) return;  // the config check refuses anything that is not an address
+  if (!public_only.allowed(*ext))
+    log->warn("[edge] external_address {} is not a public address: clients outside this "
+              "network cannot reach relayed media there; set it to the address the Internet "
+              "sees (1:1 NAT)",
+              cfg.edge.external_address);
+  else
+    log->info("relayed addresses are advertised as {} (1:1 NAT to this host)",
+              cfg.edge.external_address);
 }
 
 }  // namespace
@@ -50,6 +84,7 @@ std::unique_ptr<relay::Edge> start_edge(const Config& cfg, const std::filesystem
     if (test.ok) log->info("{}", test.message);
     else log->error("edge self-test failed: {}", test.message);
   }
+  explain_external_address(cfg, where);
 
   if (metrics) {
     relay::Edge* e = edge.get();
