@@ -53,9 +53,9 @@ public:
   executor_type get_executor() { return socket_.get_executor(); }
 
   // Gives back OpenSSL's record buffers (about 33 KiB) while the connection is idle: waiting
-  // for a request, or holding one for minutes (a parked event channel). Reallocating them per
-  // request instead (SSL_MODE_RELEASE_BUFFERS) costs more CPU than it saves. No-op while they
-  // still hold data.
+  // for a request, or holding one for minutes (a parked event channel). The server calls it
+  // once a connection has been quiet for a moment; reallocating them per request instead
+  // (SSL_MODE_RELEASE_BUFFERS) costs more CPU than it saves. No-op while they still hold data.
   void release_buffers() { SSL_free_buffers(ssl_); }
   tcp::socket& next_layer() { return socket_; }
 
@@ -175,10 +175,9 @@ private:
       }
       if constexpr (std::is_same_v<Kind, Read>) {
         // Calling SSL_read with nothing to read makes OpenSSL allocate its 16 KiB record buffer
-        // and keep it while it waits: wait for the socket first, so that an idle connection (a
-        // parked event channel) holds no buffer at all.
+        // when it has none: wait for the socket first, so that a connection whose buffers were
+        // given back (release_buffers) while idle holds none until bytes arrive.
         if (step == Step::start && s->nothing_to_read()) {
-          s->release_buffers();  // idle from here on, perhaps for minutes
           step = Step::waiting;
           s->socket_.async_wait(tcp::socket::wait_read, std::move(self));
           return;
