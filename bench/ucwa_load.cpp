@@ -193,7 +193,7 @@ awaitable<LoadResult> closed_loop(Env& env, const std::vector<std::string>& path
   const std::size_t c = env.opt.connections;
   std::vector<std::unique_ptr<Conn>> conns(c);
   auto open_one = [&](std::size_t i, std::unique_ptr<Conn>&) -> awaitable<void> {
-    conns[i] = std::make_unique<Conn>(env.io, env.tls);
+    conns[i] = std::make_unique<Conn>(env);
     co_await conns[i]->open(env.target, false);
   };
   co_await parallel_for(env, c, c, open_one);
@@ -331,13 +331,17 @@ int main(int argc, char** argv) {
 
   env.tls.load_verify_file(env.opt.data_dir + "/pki/ca.pem");
   env.tls.set_verify_mode(ssl::verify_peer);
-  // Idle parked connections should not each pin OpenSSL's read and write buffers.
-  SSL_CTX_set_mode(env.tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  // Idle parked connections should not each pin OpenSSL's read and write buffers. The busy
+  // connections of the other modes would pay for it on every record.
+  if (env.opt.mode == "parked" || env.opt.mode == "fanout")
+    SSL_CTX_set_mode(env.tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
 
   asio::steady_timer deadline(env.io, std::chrono::seconds(env.opt.deadline));
   deadline.async_wait([&](boost::system::error_code ec) {
     if (!ec) fail("deadline of " + std::to_string(env.opt.deadline) + " s reached; aborting");
   });
+
+  asio::co_spawn(env.io, sweep_late(env), asio::detached);
 
   auto body = [&]() -> awaitable<void> {
     if (env.opt.mode == "parked") co_await run_parked(env);

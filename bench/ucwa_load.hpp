@@ -7,11 +7,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 
 #include <netinet/in.h>
@@ -21,17 +22,20 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <list>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 
@@ -46,8 +50,6 @@ namespace json = boost::json;
 using asio::awaitable;
 using asio::use_awaitable;
 using Clock = std::chrono::steady_clock;
-using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
 using namespace std::chrono_literals;
 
 // ---------------------------------------------------------------------------------------------
@@ -144,20 +146,28 @@ inline std::string form_encode(std::string_view s) {
 }
 
 // Links may be absolute URLs; requests need the path.
-inline std::string path_of(std::string_view href) {
+inline std::string_view path_view(std::string_view href) {
   if (href.rfind("http", 0) == 0) {
     const auto scheme_end = href.find("://");
     const auto slash = href.find('/', scheme_end == std::string_view::npos ? 0 : scheme_end + 3);
-    return slash == std::string_view::npos ? std::string("/") : std::string(href.substr(slash));
+    return slash == std::string_view::npos ? std::string_view("/") : href.substr(slash);
   }
-  return std::string(href);
+  return href;
 }
 
+inline std::string path_of(std::string_view href) { return std::string(path_view(href)); }
+
 // The longest hold the protocol allows, so a parked P-GET stays parked for the whole run.
-inline std::string with_long_timeout(std::string href) {
-  if (href.find("timeout=") != std::string::npos) return href;
-  if (href.find('?') == std::string::npos) return href + "?ack=1&timeout=1800";
-  return href + "&timeout=1800";
+inline void assign_with_long_timeout(std::string& out, std::string_view href) {
+  out.assign(href);
+  if (href.find("timeout=") != std::string_view::npos) return;
+  out.append(href.find('?') == std::string_view::npos ? "?ack=1&timeout=1800" : "&timeout=1800");
+}
+
+inline std::string with_long_timeout(std::string_view href) {
+  std::string out;
+  assign_with_long_timeout(out, href);
+  return out;
 }
 
 inline json::value parse_or_null(const std::string& body) {
@@ -166,15 +176,42 @@ inline json::value parse_or_null(const std::string& body) {
   return ec ? json::value() : v;
 }
 
-inline std::string link_of(const json::value& v, std::string_view rel) {
+// Parses into memory that the next parse reuses, for the packages of the event channels. The
+// client is single-threaded and finishes with one package before it reads the next, so a value
+// is always gone (or no longer used) by the time its memory is handed out again.
+class JsonScratch {
+public:
+  JsonScratch() : resource_(initial_, sizeof initial_) {}
+  JsonScratch(const JsonScratch&) = delete;
+  JsonScratch& operator=(const JsonScratch&) = delete;
+
+  // A null value when `text` is not JSON.
+  json::value parse(std::string_view text) {
+    resource_.release();
+    parser_.reset(json::storage_ptr(&resource_));
+    boost::system::error_code ec;
+    parser_.write(text.data(), text.size(), ec);
+    return ec ? json::value() : parser_.release();
+  }
+
+private:
+  alignas(std::max_align_t) unsigned char initial_[32 * 1024];
+  json::monotonic_resource resource_;
+  json::parser parser_;
+};
+
+// The path of the link `rel` of a resource, or empty; a view into `v`.
+inline std::string_view link_path(const json::value& v, std::string_view rel) {
   if (!v.is_object()) return {};
   const auto* links = v.as_object().if_contains("_links");
   if (!links || !links->is_object()) return {};
   const auto* l = links->as_object().if_contains(rel);
   if (!l || !l->is_object()) return {};
   const auto* h = l->as_object().if_contains("href");
-  return h && h->is_string() ? path_of(h->as_string()) : std::string();
+  return h && h->is_string() ? path_view(h->as_string()) : std::string_view();
 }
+
+inline std::string link_of(const json::value& v, std::string_view rel) { return std::string(link_path(v, rel)); }
 
 // True when an event package holds an `updated` event whose link is `wanted_rel`.
 inline bool has_update(const json::value& package, std::string_view wanted_rel) {
@@ -197,21 +234,84 @@ inline bool has_update(const json::value& package, std::string_view wanted_rel) 
   return false;
 }
 
-inline Request make_request(http::verb verb, const std::string& target, const std::string& token,
-                     std::string body = {}, const char* content_type = "application/json") {
-  Request req{verb, target, 11};
-  req.set(http::field::host, "localhost");
-  req.set(http::field::accept, "application/json");
-  req.set(http::field::user_agent, "parley-ucwa-load");
-  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+// A request in its wire form. Hot paths rebuild one in place, so its capacity is reused.
+struct Request {
+  std::string wire;
+};
+
+inline void build_request(Request& out, http::verb verb, std::string_view target, std::string_view token,
+                          std::string_view body = {}, std::string_view content_type = "application/json") {
+  auto& w = out.wire;
+  w.clear();
+  w.append(http::to_string(verb)).append(" ").append(target).append(" HTTP/1.1\r\n");
+  w.append("Host: localhost\r\nAccept: application/json\r\nUser-Agent: parley-ucwa-load\r\n");
+  if (!token.empty()) w.append("Authorization: Bearer ").append(token).append("\r\n");
   if (verb == http::verb::post || verb == http::verb::put) {
-    req.set(http::field::content_type, content_type);
-    req.body() = std::move(body);
+    char length[24];
+    const auto end = std::to_chars(length, length + sizeof length, body.size()).ptr;
+    w.append("Content-Type: ").append(content_type).append("\r\nContent-Length: ");
+    w.append(length, static_cast<std::size_t>(end - length)).append("\r\n\r\n").append(body);
+  } else {
+    w.append("\r\n");
   }
-  req.keep_alive(true);
-  req.prepare_payload();
+}
+
+inline Request make_request(http::verb verb, std::string_view target, std::string_view token,
+                            std::string_view body = {}, std::string_view content_type = "application/json") {
+  Request req;
+  build_request(req, verb, target, token, body, content_type);
   return req;
 }
+
+// What the client looks at in a response. Reading into an existing Response reuses its body's
+// capacity; header fields are not kept.
+class Response {
+public:
+  unsigned result_int() const { return status_; }
+  const std::string& body() const { return body_; }
+  bool need_eof() const { return need_eof_; }
+
+private:
+  friend class ResponseReader;
+  unsigned status_ = 0;
+  bool need_eof_ = false;
+  std::string body_;
+};
+
+// An HTTP/1.1 response parser that keeps the status, the body and whether the connection stays
+// open, and nothing else.
+class ResponseReader final : public http::basic_parser<false> {
+public:
+  explicit ResponseReader(Response& out) : out_(out) {
+    out_.status_ = 0;
+    out_.body_.clear();
+  }
+  void done() { out_.need_eof_ = !keep_alive(); }
+
+private:
+  using error_code = boost::system::error_code;
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code&) override {}
+  void on_response_impl(int code, beast::string_view, int, error_code&) override {
+    out_.status_ = static_cast<unsigned>(code);
+  }
+  void on_field_impl(http::field, beast::string_view, beast::string_view, error_code&) override {}
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (length) out_.body_.reserve(static_cast<std::size_t>(*length));
+  }
+  std::size_t on_body_impl(beast::string_view body, error_code&) override {
+    out_.body_.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override {
+    out_.body_.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+
+  Response& out_;
+};
 
 inline std::string describe(const Response& r) {
   std::string body = r.body().substr(0, 300);
@@ -227,13 +327,22 @@ struct Target {
   std::size_t next_source = 0;
 };
 
+struct Env;
+class Conn;
+using LiveConns = std::list<Conn*>;
+
+// Every operation on a connection is bounded, but not with a timer per operation (arming and
+// cancelling one costs about as much as the exchange it guards): the connection notes when its
+// current operation is due, and one sweep a second (sweep_late) closes the connections that are late.
 class Conn {
 public:
-  Conn(asio::io_context& io, ssl::context& tls) : stream_(io, tls) {}
+  explicit Conn(Env& env);
+  ~Conn() { live_.erase(entry_); }
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
 
   awaitable<void> open(Target& t, bool spread_sources) {
-    auto& tcp = beast::get_lowest_layer(stream_);
-    auto& sock = tcp.socket();
+    auto& sock = stream_.next_layer();
     sock.open(asio::ip::tcp::v4());
     if (spread_sources && !t.sources.empty()) {
       // Defer the port choice to connect(), so each source address has its own port range.
@@ -242,42 +351,72 @@ public:
       const auto src = t.sources[t.next_source++ % t.sources.size()];
       sock.bind(asio::ip::tcp::endpoint(src, 0));
     }
-    tcp.expires_after(60s);
-    co_await tcp.async_connect(t.endpoint, use_awaitable);
-    co_await stream_.async_handshake(ssl::stream_base::client, use_awaitable);
-    tcp.expires_never();
+    boost::system::error_code ec;
+    due_ = Clock::now() + 60s;
+    co_await sock.async_connect(t.endpoint, asio::redirect_error(use_awaitable, ec));
+    if (!ec) co_await stream_.async_handshake(ssl::stream_base::client, asio::redirect_error(use_awaitable, ec));
+    check(ec);
   }
 
-  awaitable<void> send(Request& req) {
-    beast::get_lowest_layer(stream_).expires_after(60s);
-    co_await http::async_write(stream_, req, use_awaitable);
-    beast::get_lowest_layer(stream_).expires_never();
+  awaitable<void> send(const Request& req) {
+    boost::system::error_code ec;
+    due_ = Clock::now() + 60s;
+    co_await asio::async_write(stream_, asio::buffer(req.wire), asio::redirect_error(use_awaitable, ec));
+    check(ec);
   }
 
   // `bounded`: false for P-GETs, which the server may hold for the whole run.
+  awaitable<void> receive(Response& res, bool bounded) {
+    ResponseReader reader(res);
+    boost::system::error_code ec;
+    due_ = bounded ? Clock::now() + 120s : kNever;
+    co_await http::async_read(stream_, buf_, reader, asio::redirect_error(use_awaitable, ec));
+    check(ec);
+    reader.done();
+    // A big answer (a history page) should not stay pinned to the connection.
+    if (buf_.size() == 0 && buf_.capacity() > kKeptBuffer) buf_.shrink_to_fit();
+  }
+
   awaitable<Response> receive(bool bounded) {
     Response res;
-    if (bounded) beast::get_lowest_layer(stream_).expires_after(120s);
-    co_await http::async_read(stream_, buf_, res, use_awaitable);
-    beast::get_lowest_layer(stream_).expires_never();
-    if (buf_.size() == 0) buf_.shrink_to_fit();
+    co_await receive(res, bounded);
     co_return res;
   }
 
-  awaitable<Response> exchange(Request& req) {
+  awaitable<void> exchange(const Request& req, Response& res) {
     co_await send(req);
-    auto res = co_await receive(true);
-    co_return res;
+    co_await receive(res, true);
   }
 
   void close() {
     boost::system::error_code ec;
-    beast::get_lowest_layer(stream_).socket().close(ec);
+    stream_.next_layer().close(ec);
+  }
+
+  // The sweep's check: closing the socket ends the pending operation with an error.
+  void close_if_late(Clock::time_point now) {
+    if (now < due_) return;
+    timed_out_ = true;
+    due_ = kNever;
+    close();
   }
 
 private:
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  static constexpr Clock::time_point kNever = Clock::time_point::max();
+  static constexpr std::size_t kKeptBuffer = 16 * 1024;
+
+  void check(const boost::system::error_code& ec) {
+    due_ = kNever;
+    if (timed_out_) throw std::runtime_error("operation timed out");
+    if (ec) throw boost::system::system_error(ec);
+  }
+
+  ssl::stream<asio::ip::tcp::socket> stream_;
   beast::flat_buffer buf_;
+  Clock::time_point due_ = kNever;
+  bool timed_out_ = false;
+  LiveConns& live_;
+  LiveConns::iterator entry_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -285,20 +424,41 @@ private:
 
 struct Env {
   Options opt;
-  asio::io_context io;
+  // One thread runs everything, so the io_context needs no locking.
+  asio::io_context io{1};
   ssl::context tls{ssl::context::tls_client};
   Target target;
   int server_pid = 0;
+  LiveConns live;  // every open Conn, for sweep_late
+  JsonScratch scratch;
 };
 
+inline Conn::Conn(Env& env) : stream_(env.io, env.tls), live_(env.live), entry_(live_.insert(live_.end(), this)) {}
+
+// Closes the connections whose operation is overdue (see Conn); runs for the whole process.
+inline awaitable<void> sweep_late(Env& env) {
+  asio::steady_timer t(env.io);
+  for (;;) {
+    t.expires_after(1s);
+    co_await t.async_wait(use_awaitable);
+    const auto now = Clock::now();
+    for (Conn* c : env.live) c->close_if_late(now);
+  }
+}
+
 // Reopens the connection when the server asked to close it.
-inline awaitable<Response> call(Env& env, std::unique_ptr<Conn>& conn, Request& req) {
+inline awaitable<void> call(Env& env, std::unique_ptr<Conn>& conn, const Request& req, Response& res) {
   if (!conn) {
-    conn = std::make_unique<Conn>(env.io, env.tls);
+    conn = std::make_unique<Conn>(env);
     co_await conn->open(env.target, false);
   }
-  auto res = co_await conn->exchange(req);
+  co_await conn->exchange(req, res);
   if (res.need_eof()) conn.reset();
+}
+
+inline awaitable<Response> call(Env& env, std::unique_ptr<Conn>& conn, const Request& req) {
+  Response res;
+  co_await call(env, conn, req, res);
   co_return res;
 }
 
@@ -393,15 +553,31 @@ struct ParkStats {
   Clock::time_point last_answer = Clock::now();
 };
 
+// Hands one answered P-GET to `on_package` and points `events` at the next one; false when the
+// package has no link to go on with.
+inline bool take_package(Env& env, const Response& res, const std::function<void(const json::value&)>& on_package,
+                         std::string& events) {
+  const auto v = env.scratch.parse(res.body());
+  if (on_package) on_package(v);
+  auto next = link_path(v, "next");
+  if (next.empty()) next = link_path(v, "resume");
+  if (next.empty()) next = link_path(v, "resync");
+  if (next.empty()) return false;
+  assign_with_long_timeout(events, next);
+  return true;
+}
+
 // Keeps one P-GET parked on `conn` for as long as the connection lives.
-inline awaitable<void> keep_parked(std::shared_ptr<Conn> conn, std::string events, std::string token,
-                            ParkStats& st, std::function<void(const json::value&)> on_package) {
+inline awaitable<void> keep_parked(Env& env, std::shared_ptr<Conn> conn, std::string events, std::string token,
+                                   ParkStats& st, std::function<void(const json::value&)> on_package) {
+  Request req;
+  Response res;
   try {
     for (;;) {
-      auto req = make_request(http::verb::get, events, token);
+      build_request(req, http::verb::get, events, token);
       co_await conn->send(req);
       ++st.written;
-      auto res = co_await conn->receive(false);
+      co_await conn->receive(res, false);
       --st.written;
       st.last_answer = Clock::now();
       if (res.result_int() != 200) {
@@ -410,17 +586,11 @@ inline awaitable<void> keep_parked(std::shared_ptr<Conn> conn, std::string event
         co_return;
       }
       ++st.answered;
-      const auto v = parse_or_null(res.body());
-      if (on_package) on_package(v);
-      auto next = link_of(v, "next");
-      if (next.empty()) next = link_of(v, "resume");
-      if (next.empty()) next = link_of(v, "resync");
-      if (next.empty()) {
+      if (!take_package(env, res, on_package, events)) {
         ++st.failed;
         if (st.first_error.empty()) st.first_error = "package without next: " + res.body().substr(0, 300);
         co_return;
       }
-      events = with_long_timeout(next);
     }
   } catch (const std::exception& e) {
     ++st.failed;
@@ -433,12 +603,12 @@ inline awaitable<std::vector<std::shared_ptr<Conn>>> park_all(Env& env, std::vec
                                                        std::function<void(std::size_t, const json::value&)> on_package) {
   std::vector<std::shared_ptr<Conn>> conns(apps.size());
   auto open_one = [&](std::size_t i, std::unique_ptr<Conn>&) -> awaitable<void> {
-    auto c = std::make_shared<Conn>(env.io, env.tls);
+    auto c = std::make_shared<Conn>(env);
     co_await c->open(env.target, true);
     conns[i] = c;
     std::function<void(const json::value&)> cb;
     if (on_package) cb = [on_package, i](const json::value& v) { on_package(i, v); };
-    auto park = keep_parked(c, apps[i].events, apps[i].token, st, std::move(cb));
+    auto park = keep_parked(env, c, apps[i].events, apps[i].token, st, std::move(cb));
     asio::co_spawn(env.io, std::move(park), asio::detached);
   };
   co_await parallel_for(env, apps.size(), env.opt.concurrency, open_one);

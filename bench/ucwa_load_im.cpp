@@ -30,9 +30,9 @@ const json::object* object_at(const json::value& v, std::string_view key) {
   return o && o->is_object() ? &o->as_object() : nullptr;
 }
 
-std::string string_at(const json::object& o, std::string_view key) {
+std::string_view string_at(const json::object& o, std::string_view key) {
   const auto* s = o.if_contains(key);
-  return s && s->is_string() ? std::string(s->as_string()) : std::string();
+  return s && s->is_string() ? std::string_view(s->as_string()) : std::string_view();
 }
 
 // Calls f(event) for every event of a package, in order.
@@ -49,9 +49,9 @@ void for_each_event(const json::value& package, F&& f) {
   }
 }
 
-std::string rel_of(const json::object& event) {
+std::string_view rel_of(const json::object& event) {
   const auto* link = event.if_contains("link");
-  return link && link->is_object() ? string_at(link->as_object(), "rel") : std::string();
+  return link && link->is_object() ? string_at(link->as_object(), "rel") : std::string_view();
 }
 
 // The resource embedded in an event under its rel, e.g. _embedded.message.
@@ -69,17 +69,43 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string percent_decode(std::string_view s) {
-  std::string out;
+// Decodes `s` into `out`; false when it does not fit.
+bool percent_decode(std::string_view s, char* out, std::size_t capacity, std::size_t& size) {
+  size = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
+    if (size == capacity) return false;
     if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+      out[size++] = static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
       i += 2;
     } else {
-      out.push_back(s[i] == '+' ? ' ' : s[i]);
+      out[size++] = s[i] == '+' ? ' ' : s[i];
     }
   }
-  return out;
+  return true;
+}
+
+// Reads the next decimal number of `text` and the separator after it (if `sep`).
+template <class T>
+bool read_number(std::string_view& text, T& value, char sep) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc()) return false;
+  text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+  if (sep == 0) return true;
+  if (text.empty() || text.front() != sep) return false;
+  text.remove_prefix(1);
+  return true;
+}
+
+// A benchmark message's text, "b-<sender>-<sequence>-<scheduled ns>".
+struct MessageTag {
+  std::size_t from = 0;
+  std::int64_t seq = 0, sched_ns = 0;
+};
+
+bool parse_tag(std::string_view text, MessageTag& tag) {
+  if (text.substr(0, 2) != "b-") return false;
+  text.remove_prefix(2);
+  return read_number(text, tag.from, '-') && read_number(text, tag.seq, '-') && read_number(text, tag.sched_ns, 0);
 }
 
 // CPU time (user + system) of a process, in seconds.
@@ -178,16 +204,17 @@ void on_receiver_package(std::vector<Pair>& pairs, ImStats& s, std::size_t pair_
     }
     const auto* links = m->if_contains("_links");
     const auto* plain = links && links->is_object() ? links->as_object().if_contains("plainMessage") : nullptr;
-    const std::string href =
-        plain && plain->is_object() ? string_at(plain->as_object(), "href") : std::string();
+    const auto href = plain && plain->is_object() ? string_at(plain->as_object(), "href") : std::string_view();
     const auto comma = href.find(',');
-    const std::string text = comma == std::string::npos ? std::string() : percent_decode(href.substr(comma + 1));
-    std::size_t from = 0;
-    long long seq = 0, sched_ns = 0;
-    if (std::sscanf(text.c_str(), "b-%zu-%lld-%lld", &from, &seq, &sched_ns) != 3 || from != pair_index) {
+    char text[96];
+    std::size_t text_size = 0;
+    MessageTag tag;
+    if (comma == std::string_view::npos || !percent_decode(href.substr(comma + 1), text, sizeof text, text_size) ||
+        !parse_tag(std::string_view(text, text_size), tag) || tag.from != pair_index) {
       ++s.foreign_messages;
       return;
     }
+    const auto seq = tag.seq;
     Pair& p = pairs[pair_index];
     if (seq <= p.last_seq) {
       ++p.reordered;
@@ -196,7 +223,7 @@ void on_receiver_package(std::vector<Pair>& pairs, ImStats& s, std::size_t pair_
     p.last_seq = seq;
     ++p.delivered;
     if (in_window(s, now)) ++s.delivered_in_window;
-    const auto sched = time_of_ns(sched_ns);
+    const auto sched = time_of_ns(tag.sched_ns);
     if (in_window(s, sched)) s.delivery_ms.push_back(ms_since(sched, now));
   });
 }
@@ -237,7 +264,7 @@ awaitable<void> setup_pair(Env& env, std::vector<Pair>& pairs, const std::vector
   co_await pget_until(env, sender_events, p.sender, send_link, "messaging with sendMessage (sender)");
   // The sender's event channel is left unread from here on (its queue stays under the limit for the
   // run's length); the receivers carry the measurement.
-  p.send_conn = std::make_unique<Conn>(env.io, env.tls);
+  p.send_conn = std::make_unique<Conn>(env);
   co_await p.send_conn->open(env.target, false);
 }
 
@@ -251,6 +278,8 @@ awaitable<void> send_loop(Env& env, std::vector<Pair>& pairs, ImStats& s, std::s
   const auto offset = interval * static_cast<long>(i) / static_cast<long>(pairs.size());
   asio::steady_timer timer(env.io);
   char text[96];
+  Request req;
+  Response res;
   for (std::int64_t k = 0;; ++k) {
     const auto sched = paced ? start + offset + interval * k : Clock::now();
     if (sched >= s.window_end) break;
@@ -258,9 +287,10 @@ awaitable<void> send_loop(Env& env, std::vector<Pair>& pairs, ImStats& s, std::s
       timer.expires_at(sched);
       co_await timer.async_wait(use_awaitable);
     }
-    std::snprintf(text, sizeof text, "b-%zu-%" PRId64 "-%" PRId64, i, k, ns_of(sched));
-    auto req = make_request(http::verb::post, p.send_path, p.sender.token, text, "text/plain");
-    auto res = co_await call(env, p.send_conn, req);
+    const int n = std::snprintf(text, sizeof text, "b-%zu-%" PRId64 "-%" PRId64, i, k, ns_of(sched));
+    build_request(req, http::verb::post, p.send_path, p.sender.token, std::string_view(text, static_cast<std::size_t>(n)),
+                  "text/plain");
+    co_await call(env, p.send_conn, req, res);
     const auto done = Clock::now();
     if (res.result_int() == 201) {
       ++p.acked;
