@@ -26,6 +26,9 @@ https = "127.0.0.1:0"
 http = "127.0.0.1:0"
 [discovery]
 http_discovery = true
+# The web API alone: no media relay in the measured process (bench/run relay measures it).
+[roles]
+edge = false
 TOML
 "$PARLEYD" --config "$work/parleyd.toml" >"$work/parleyd.log" 2>&1 &
 pids+=($!)

@@ -56,6 +56,9 @@ max_pending_events = 100000
 idle_timeout_without_event_channel = 3600
 [im]
 ring_timeout_seconds = 300
+# The web API alone: no media relay in the measured process (bench/run relay measures it).
+[roles]
+edge = false
 TOML
 
 start_server() {

@@ -18,6 +18,9 @@ https = "127.0.0.1:0"
 [sites.external]
 https = "127.0.0.1:0"
 http = "127.0.0.1:0"
+# The web API alone: no media relay in the measured process (bench/run relay measures it).
+[roles]
+edge = false
 TOML
   rm -f "$data/parleyd.endpoints.json"
   local t0 t1 pid url=""

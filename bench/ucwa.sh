@@ -60,6 +60,9 @@ memlimit = 8192
 max_applications_per_user = 1000
 max_presence_subscriptions = 4
 idle_timeout_without_event_channel = 3600
+# The web API alone: no media relay in the measured process (bench/run relay measures it).
+[roles]
+edge = false
 TOML
 
 start_server() {

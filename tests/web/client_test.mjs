@@ -69,6 +69,11 @@ memlimit = 8192
 account_failures = 2
 address_failures = 1000
 base_delay_seconds = 120
+# The relay on loopback ephemeral ports, so that this test runs beside the others.
+[edge]
+udp = ["127.0.0.1:0"]
+tcp = ["127.0.0.1:0"]
+tls = ["127.0.0.1:0"]
 `,
 );
 const logFile = join(dir, 'parleyd.log');
