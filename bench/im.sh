@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instant messaging: delivered msgs/s, delivery and acknowledgement latency, history first page.
 # Each part gets a fresh parleyd (threads = cores) on loopback; the load client is bench/ucwa_load.
-# Sizes: IM_PAIRS (64), IM_SECONDS (10), IM_RATE (5000 msgs/s offered; 0 skips),
+# Sizes: IM_PAIRS (128), IM_SECONDS (10), IM_RATE (5000 msgs/s offered; 0 skips),
 # HISTORY_CONVERSATIONS (10000; 0 skips), HISTORY_REQUESTS (2000), DEADLINE (seconds per client
 # run, 900). Goals printed next to the figures: GOAL_MSGS (20000), GOAL_P99_MS (10),
 # GOAL_HISTORY_P99_MS (unset: the figure is printed without a verdict).
@@ -9,7 +9,7 @@ set -euo pipefail
 bin=$(dirname "$PARLEYD")
 PARLEY=${PARLEY:-$bin/parley}
 UCWA_LOAD=${UCWA_LOAD:-$bin/ucwa_load}
-pairs=${IM_PAIRS:-64}
+pairs=${IM_PAIRS:-128}
 seconds=${IM_SECONDS:-10}
 rate=${IM_RATE:-5000}
 conversations=${HISTORY_CONVERSATIONS:-10000}
