@@ -67,8 +67,10 @@ void no_store(Response& res) {
   res.headers.set("Pragma", "no-cache");
 }
 
-Response oauth_error(int status, std::string_view error) {
-  auto res = Response::json(status, boost::json::serialize(boost::json::object{{"error", error}}));
+Response oauth_error(int status, std::string_view error, std::string_view description = {}) {
+  boost::json::object body{{"error", error}};
+  if (!description.empty()) body["error_description"] = description;
+  auto res = Response::json(status, boost::json::serialize(body));
   no_store(res);
   return res;
 }
@@ -183,6 +185,12 @@ private:
     if (!(matches && has_hash && account.exists && account.enabled)) {
       throttle_.record_failure(account_key, client_key);
       attempt.record.outcome = "invalid_grant";
+      // Whoever knows the password may learn why it was refused (and can stop retrying); to
+      // anyone else a disabled account looks like every other failure.
+      if (matches && has_hash && account.exists) {
+        attempt.record.outcome = "account_disabled";
+        co_return oauth_error(400, "invalid_grant", "The account is disabled.");
+      }
       co_return oauth_error(400, "invalid_grant");
     }
 

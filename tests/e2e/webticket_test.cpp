@@ -118,7 +118,8 @@ TEST_F(WebTicket, WrongPasswordUnknownUserAndDisabledUserGetTheSameAnswer) {
   add_user("alice@example.org");
   add_user("dave@example.org", false);
   const Reply answers[] = {sign_in("alice@example.org", "not her password"),
-                           sign_in("nobody@example.org", kPassword), sign_in("dave@example.org", kPassword)};
+                           sign_in("nobody@example.org", kPassword),
+                           sign_in("dave@example.org", "not his password")};
   auto header_names = [](const Reply& r) {
     std::vector<std::string> names;
     for (const auto& h : r.headers) names.push_back(h.first);
@@ -132,6 +133,10 @@ TEST_F(WebTicket, WrongPasswordUnknownUserAndDisabledUserGetTheSameAnswer) {
     EXPECT_EQ(header_names(r), header_names(answers[0]));
     EXPECT_TRUE(r.header("Retry-After").empty());
   }
+  // With the right password, a disabled account is told why: the user can stop retrying.
+  const auto disabled = sign_in("dave@example.org", kPassword);
+  EXPECT_EQ(disabled.status, 400);
+  EXPECT_EQ(disabled.body, R"({"error":"invalid_grant","error_description":"The account is disabled."})");
 }
 
 // Writes a config like the harness's, with a realistic argon2id cost (the harness's is the

@@ -213,7 +213,7 @@ step('sign-in failures are told apart', async () => {
   await submitSignIn(page, 'zoe@nowhere.invalid');
   assert.match(await signInError(page), /No Parley server was found for nowhere\.invalid/);
   await submitSignIn(page, 'erin@example.org');
-  assert.match(await signInError(page), /disabled/);
+  assert.match(await signInError(page), /This account is disabled/);
   await submitSignIn(page, 'dave@example.org', 'wrong 1');
   assert.match(await signInError(page), /password is wrong/);
   await submitSignIn(page, 'dave@example.org', 'wrong 2');

@@ -5,7 +5,7 @@
 
 import { NetworkError, UcwaError, linkOf, request, str, type Resource } from './http';
 
-export type SignInErrorKind = 'address' | 'credentials' | 'throttled' | 'not-found' | 'network' | 'server';
+export type SignInErrorKind = 'address' | 'credentials' | 'disabled' | 'throttled' | 'not-found' | 'network' | 'server';
 
 export class SignInError extends Error {
   constructor(
@@ -99,10 +99,10 @@ export async function signIn(address: string, password: string): Promise<SignedI
     if (e instanceof UcwaError && e.status === 400 && e.code === 'invalid_grant') {
       if (e.retryAfter > 0)
         throw new SignInError('throttled', `Too many failed attempts. Try again in ${formatWait(e.retryAfter)}.`, e.retryAfter);
-      throw new SignInError(
-        'credentials',
-        'Sign-in failed: the password is wrong, or the account does not exist or is disabled.',
-      );
+      // The server says so only to someone who gave the right password.
+      if (/disabled/i.test(e.message))
+        throw new SignInError('disabled', 'This account is disabled. Ask your administrator to enable it.');
+      throw new SignInError('credentials', 'Sign-in failed: the password is wrong, or there is no such account.');
     }
     if (e instanceof NetworkError) throw new SignInError('network', 'The server could not be reached. Check your connection and try again.');
     throw new SignInError('server', 'The server could not sign you in right now. Try again later.');

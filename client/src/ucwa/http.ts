@@ -98,7 +98,7 @@ export async function request(method: string, url: string, o: RequestOptions = {
       response.status,
       str(body?.code) || str(body?.error) || String(response.status),
       str(body?.subcode),
-      str(body?.message),
+      str(body?.message) || str(body?.error_description),
       retry,
     );
   }
