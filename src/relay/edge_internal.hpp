@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <netinet/in.h>
@@ -43,6 +44,10 @@ inline constexpr auto kConnectionIdLifetime = std::chrono::seconds(30);
 inline constexpr auto kReservationLifetime = std::chrono::seconds(30);
 // Datagrams drained per recvmmsg call.
 inline constexpr std::size_t kBatch = 32;
+// Datagrams one reactor turn may hold before its sends are flushed (see Shard::make_room).
+inline constexpr std::size_t kPool = 256;
+// Readiness events taken per epoll_wait on the shard's own poll set.
+inline constexpr std::size_t kEvents = 128;
 // Room in front of a received datagram so a ChannelData header can be written in place.
 inline constexpr std::size_t kHeadroom = 64;
 inline constexpr std::size_t kSlot = 65536 + kHeadroom;
@@ -79,6 +84,38 @@ struct AtomicCounters {
   void add(std::atomic<std::uint64_t>& c, std::int64_t d = 1) {
     c.fetch_add(static_cast<std::uint64_t>(d), std::memory_order_relaxed);
   }
+  // For counters only the shard's own thread writes (the packet path): a plain load and store
+  // instead of a locked read-modify-write per packet; readers still see whole values.
+  void bump(std::atomic<std::uint64_t>& c, std::uint64_t d = 1) {
+    c.store(c.load(std::memory_order_relaxed) + d, std::memory_order_relaxed);
+  }
+};
+
+// A socket descriptor closed on destruction. The UDP sockets are plain descriptors rather than
+// asio sockets: the shard polls them with its own epoll set (see udp_io.cpp), and an asio socket
+// would also register them with asio's reactor, waking it for packets nobody waits on there.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.fd_;
+      o.fd_ = -1;
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset();
+
+ private:
+  int fd_ = -1;
 };
 
 class Shard;
@@ -118,12 +155,13 @@ struct Channel {
   Clock::time_point expires;
 };
 
+inline constexpr std::uint32_t kNoSlot = 0xFFFFFFFF;
+
 struct RelaySocket {
-  explicit RelaySocket(asio::io_context& io) : socket(io) {}
-  asio::ip::udp::socket socket;
+  Fd fd;
   stun::Endpoint bound;       // where the socket is bound
   stun::Endpoint advertised;  // what XOR-RELAYED-ADDRESS says (external address when set)
-  bool waiting = false;
+  std::uint32_t slot = kNoSlot;  // its entry in the shard's poll table while watched
 };
 
 // A TURN allocation; owned by its shard (and by its control connection for TCP/TLS clients).
@@ -242,8 +280,7 @@ struct Shared {
 };
 
 struct UdpListener {
-  explicit UdpListener(asio::io_context& io) : socket(io) {}
-  asio::ip::udp::socket socket;
+  Fd fd;
   stun::Endpoint local;  // as bound (port resolved)
   bool wildcard = false;
 };
@@ -281,18 +318,24 @@ class Shard {
   void connection_attempt(Allocation& a, std::shared_ptr<PeerTcp> peer);
 
   // udp_io.cpp
-  void arm_listener(std::size_t i);
-  void arm_relay(const std::shared_ptr<Allocation>& a, RelaySocket* r);
+  // Adds a relay socket to the shard's poll set / removes it (before its descriptor closes).
+  void watch_relay(Allocation& a, RelaySocket& r);
+  void unwatch_relay(RelaySocket& r);
   // Relays `data` to `peer` from the allocation's relay socket (client→peer path).
   void relay_to_peer(Allocation& a, const stun::Endpoint& peer, stun::Bytes data);
   bool take_tokens(Allocation& a, std::size_t bytes);
+  // Sends every queued datagram. Safe at any time: it does not recycle the receive slots.
   void flush_sends();
 
  private:
-  friend class UdpPath;
   void sweep();
+  void arm_poll();
+  void on_ready();
   void drain_listener(std::size_t i);
-  void drain_relay(const std::shared_ptr<Allocation>& a, RelaySocket* r);
+  void drain_relay(Allocation& a, RelaySocket& r);
+  // Flushes and recycles the slots when fewer than kBatch remain; returns how many datagrams
+  // the next recvmmsg may take. Called only between batches, never while one is processed.
+  std::size_t make_room();
   void queue_send(int fd, const stun::Endpoint& to, const std::uint8_t* data, std::size_t size);
   // turn_server.cpp helpers
   void handle_request(const Transport& t, const stun::MessageView& m);
@@ -330,22 +373,44 @@ class Shard {
   std::vector<std::shared_ptr<Allocation>> allocations_;  // every live one, for the sweep
   asio::steady_timer sweep_timer_{io};
 
-  // Packet-path buffers, reused for every batch (no allocation per packet).
-  std::vector<std::uint8_t> recv_buffers_;  // kBatch slots of kSlot bytes
-  std::vector<std::uint8_t> out_buffers_;   // kBatch slots for Data indications
+  // The shard's own level-triggered epoll set holding its UDP listeners and relay sockets.
+  // asio waits on this one descriptor; each wake drains every ready socket and flushes the
+  // sends once, so a reactor turn costs one epoll_wait and one sendmmsg per outgoing socket
+  // rather than an asio operation, an epoll_ctl re-arm and a send per socket.
+  asio::posix::stream_descriptor poller_{io};
+  // Poll table: an epoll event carries (generation << 32 | index) of a relay socket's entry,
+  // or kListenerTag | listener index. A released allocation's entry gets a new generation, so
+  // events already fetched for it in the same turn are ignored.
+  static constexpr std::uint64_t kListenerTag = 1ull << 63;
+  struct PollEntry {
+    Allocation* allocation = nullptr;
+    RelaySocket* relay = nullptr;
+    std::uint32_t generation = 0;
+  };
+  std::vector<PollEntry> poll_table_;
+  std::vector<std::uint32_t> free_entries_;
+
+  // Packet-path buffers, reused for every turn (no allocation per packet). Left uninitialised
+  // so only the pages datagrams actually touch become resident.
+  std::unique_ptr<std::uint8_t[]> recv_buffers_;  // kPool slots of kSlot bytes
+  std::unique_ptr<std::uint8_t[]> out_buffers_;   // kPool slots for Data indications
+  std::size_t recv_used_ = 0, out_used_ = 0;
   std::array<std::uint8_t, 2048> reply_{};  // control responses
+  union SockAddr {
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  };
   struct PendingSend {
     int fd;
-    sockaddr_storage to;
     socklen_t to_len;
+    SockAddr to;
     iovec iov;
   };
   std::vector<PendingSend> sends_;
-  std::size_t out_used_ = 0;
 
  public:
-  std::uint8_t* recv_slot(std::size_t i) { return recv_buffers_.data() + i * kSlot; }
-  std::uint8_t* out_slot();  // next free Data-indication buffer; flushes when all are used
+  std::uint8_t* recv_slot(std::size_t i) { return recv_buffers_.get() + i * kSlot; }
+  std::uint8_t* out_slot();  // next free Data-indication buffer, or nullptr when all are used
 };
 
 }  // namespace parley::relay::detail

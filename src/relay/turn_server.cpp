@@ -260,7 +260,7 @@ void Shard::send_to_client(const Transport& t, stun::Bytes bytes) {
   if (t.udp_listener < 0 || static_cast<std::size_t>(t.udp_listener) >= udp_.size()) return;
   sockaddr_storage sa{};
   const socklen_t len = to_sockaddr(t.client, sa);
-  ::sendto(udp_[static_cast<std::size_t>(t.udp_listener)]->socket.native_handle(), bytes.data(),
+  ::sendto(udp_[static_cast<std::size_t>(t.udp_listener)]->fd.get(), bytes.data(),
            bytes.size(), MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&sa), len);
 }
 
@@ -504,19 +504,11 @@ void Shard::on_allocate(const Transport& t, const stun::MessageView& m, const Au
       ok = true;
     }
   } else if (reservation) {
-    auto r = std::make_unique<RelaySocket>(io);
-    boost::system::error_code ec;
-    r->socket.assign(reservation->bound.family == stun::Family::ipv4 ? asio::ip::udp::v4()
-                                                                     : asio::ip::udp::v6(),
-                     reservation->fd, ec);
-    if (ec) {
-      ::close(reservation->fd);
-      ok = false;
-    } else {
-      r->bound = reservation->bound;
-      r->advertised = advertise(r->bound);
-      (family == stun::Family::ipv4 ? a->relay4 : a->relay6) = std::move(r);
-    }
+    auto r = std::make_unique<RelaySocket>();
+    r->fd = Fd(reservation->fd);
+    r->bound = reservation->bound;
+    r->advertised = advertise(r->bound);
+    (family == stun::Family::ipv4 ? a->relay4 : a->relay6) = std::move(r);
   } else {
     auto r = open_relay(*ip, even.has_value(), even.value_or(false), &token, dont_fragment);
     if (!r) ok = false;
@@ -567,8 +559,8 @@ void Shard::on_allocate(const Transport& t, const stun::MessageView& m, const Au
     udp_allocations_[{t.udp_listener, t.client}] = a;
   counters.add(counters.allocations);
   counters.add(counters.allocations_total);
-  if (a->relay4) arm_relay(a, a->relay4.get());
-  if (a->relay6) arm_relay(a, a->relay6.get());
+  if (a->relay4) watch_relay(*a, *a->relay4);
+  if (a->relay6) watch_relay(*a, *a->relay6);
   if (a->tcp) accept_peer(a);
   send_to_client(t, bytes);
 }
@@ -694,9 +686,15 @@ void Shard::handle_channel_data(const Transport& t, stun::Bytes packet, Allocati
 void Shard::release(const std::shared_ptr<Allocation>& a) {
   if (a->dead) return;
   a->dead = true;
+  // Queued datagrams name relay descriptors by number: send them before these close, so none
+  // leaves later through a new socket that reused the number.
+  flush_sends();
+  for (auto* r : {a->relay4.get(), a->relay6.get()}) {
+    if (!r) continue;
+    unwatch_relay(*r);
+    r->fd.reset();
+  }
   boost::system::error_code ec;
-  if (a->relay4) a->relay4->socket.close(ec);
-  if (a->relay6) a->relay6->socket.close(ec);
   if (a->tcp_acceptor) a->tcp_acceptor->close(ec);
   for (auto& w : a->peer_connections)
     if (auto p = w.lock()) p->close();
