@@ -136,7 +136,7 @@ TEST_F(WebTicketTest, WrongPasswordUnknownDisabledAndPasswordlessLookTheSame) {
   const http::Response answers[] = {
       password_grant("alice%40example.org", "wrong"),     // wrong password
       password_grant("nobody%40example.org", "wrong"),    // unknown user
-      password_grant("dave%40example.org", "correct+horse"),  // disabled, right password
+      password_grant("dave%40example.org", "wrong"),      // disabled, wrong password
       password_grant("erin%40example.org", "anything"),   // no password set
       password_grant("not+a+name", "anything"),           // not even a user name
   };
@@ -155,6 +155,13 @@ TEST_F(WebTicketTest, WrongPasswordUnknownDisabledAndPasswordlessLookTheSame) {
   EXPECT_EQ(audit[1].sip_uri, "");  // no such account
   EXPECT_EQ(audit[2].sip_uri, "dave@example.org");
   EXPECT_EQ(audit[4].username, "not a name");
+
+  // Only with the right password does a disabled account learn why it was refused.
+  const auto disabled = password_grant("dave%40example.org", "correct+horse");
+  EXPECT_EQ(disabled.status, 400);
+  EXPECT_EQ(error_of(disabled), "invalid_grant");
+  EXPECT_NE(disabled.body.find("The account is disabled."), std::string::npos) << disabled.body;
+  EXPECT_EQ(store.signins().back().outcome, "account_disabled");
 }
 
 TEST_F(WebTicketTest, OtherGrantTypesAreNotAllowedYet) {
