@@ -21,15 +21,7 @@ goal_history=${GOAL_HISTORY_P99_MS:-}
 password=bench-password-1
 
 work=$(mktemp -d)
-server_pid=""
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-}
+source "$(dirname "$0")/lib/parleyd.sh"
 trap 'stop_server; rm -rf "$work"' EXIT
 
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -60,22 +52,6 @@ ring_timeout_seconds = 300
 [roles]
 edge = false
 TOML
-
-start_server() {
-  rm -f "$work/data/parleyd.endpoints.json"
-  "$PARLEYD" --config "$work/parleyd.toml" >>"$work/parleyd.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 500); do
-    if [ -f "$work/data/parleyd.endpoints.json" ] && grep -q "\"pid\":$server_pid[,}]" "$work/data/parleyd.endpoints.json"; then
-      return 0
-    fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.02
-  done
-  echo "parleyd did not start:" >&2
-  tail -20 "$work/parleyd.log" >&2
-  exit 1
-}
 
 results=$work/results.txt
 : >"$results"

@@ -16,15 +16,7 @@ deadline=${DEADLINE:-900}
 password=bench-password-1
 
 work=$(mktemp -d)
-server_pid=""
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-}
+source "$(dirname "$0")/lib/parleyd.sh"
 trap 'stop_server; rm -rf "$work"' EXIT
 
 # One connection per parked application on each side (client and server are separate processes).
@@ -64,22 +56,6 @@ idle_timeout_without_event_channel = 3600
 [roles]
 edge = false
 TOML
-
-start_server() {
-  rm -f "$work/data/parleyd.endpoints.json"
-  "$PARLEYD" --config "$work/parleyd.toml" >>"$work/parleyd.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 500); do
-    if [ -f "$work/data/parleyd.endpoints.json" ] && grep -q "\"pid\":$server_pid[,}]" "$work/data/parleyd.endpoints.json"; then
-      return 0
-    fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.02
-  done
-  echo "parleyd did not start:" >&2
-  tail -20 "$work/parleyd.log" >&2
-  exit 1
-}
 
 # Runs the load client against the running server; its output goes to the terminal and results.
 results=$work/results.txt
