@@ -22,8 +22,9 @@ namespace {
 constexpr std::size_t kMaxNoteChars = 1024;
 constexpr std::size_t kMaxLocationChars = 60;  // UCWA.md §7
 
-constexpr std::array kModalities{"Audio", "Video", "PhoneAudio", "ApplicationSharing", "Messaging",
-                                 "DataCollaboration", "PanoramicVideo"};
+// UCWA's names, and "AudioVideo", which some clients send for both (docs/calls.md).
+constexpr std::array kModalities{"Audio", "Video", "AudioVideo", "PhoneAudio", "ApplicationSharing",
+                                 "Messaging", "DataCollaboration", "PanoramicVideo"};
 
 http::Response json_response(const json::object& o) {
   return http::Response::json(200, json::serialize(o));

@@ -100,6 +100,9 @@ json::object communication_json(const Application& app) {
   put_links(o, {{"self", app.href("/communication")},
                 {"conversations", app.href("/communication/conversations?filter=active")},
                 {"startMessaging", app.href("/communication/messagingInvitations")},
+                {"startAudioVideo", app.href("/communication/audioVideoInvitations")},
+                {"startVideo", app.href("/communication/audioVideoInvitations")},
+                {"startAudio", app.href("/communication/audioVideoInvitations?modality=Audio")},
                 {"conversationLogs", app.href("/communication/conversationLogs")},
                 {"missedItems", app.href("/communication/missedItems")},
                 {"mediaRelayAccessToken", app.href("/mediaRelayAccessToken")}});

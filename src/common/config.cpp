@@ -140,7 +140,7 @@ public:
     Config cfg;
     check_keys(root, "", {"data_dir", "threads", "demo", "sip_domains", "log_level", "sites",
                           "tls", "limits", "passwords", "discovery", "webticket", "mobility",
-                          "ucwa", "presence", "im", "roles", "edge", "web"});
+                          "ucwa", "presence", "im", "calls", "roles", "edge", "web"});
     if (auto v = path_value(root, "", "data_dir")) cfg.data_dir = *v;
     read_integer(root, "", "threads", 0, 256, cfg.threads);
     if (auto v = get_bool(root, "", "demo")) cfg.demo = *v;
@@ -170,6 +170,10 @@ public:
       check_keys(*i, "im", {"retention_days", "ring_timeout_seconds"});
       read_integer(*i, "im", "retention_days", 0, 36500, cfg.im.retention_days);
       read_integer(*i, "im", "ring_timeout_seconds", 5, 300, cfg.im.ring_timeout_seconds);
+    }
+    if (const auto* c = get_table(root, "", "calls")) {
+      check_keys(*c, "calls", {"ring_timeout_seconds"});
+      read_integer(*c, "calls", "ring_timeout_seconds", 5, 300, cfg.calls.ring_timeout_seconds);
     }
     if (const auto* r = get_table(root, "", "roles")) {
       check_keys(*r, "roles", {"frontend", "edge"});

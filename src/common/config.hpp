@@ -130,6 +130,12 @@ struct ImConfig {
   unsigned ring_timeout_seconds = 30;
 };
 
+// Audio and video calls (UCWA.md §5.5, docs/calls.md).
+struct CallsConfig {
+  // A call nobody answers fails after this many seconds; the callee finds it as a missed call.
+  unsigned ring_timeout_seconds = 30;
+};
+
 // Which parts of parleyd run in this process (DESIGN.md §2). Both by default: one machine is a
 // complete system.
 struct RolesConfig {
@@ -209,6 +215,7 @@ struct Config {
   UcwaConfig ucwa;
   PresenceConfig presence;
   ImConfig im;
+  CallsConfig calls;
   RolesConfig roles;
   EdgeConfig edge;
   WebConfig web;

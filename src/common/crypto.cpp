@@ -41,15 +41,26 @@ std::string hex_encode(std::string_view data) {
   return out;
 }
 
-std::string base64url_encode(std::string_view data) {
+namespace {
+
+std::string base64_with(std::string_view data, int variant) {
   init_crypto();
-  const std::size_t cap =
-      sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  const std::size_t cap = sodium_base64_encoded_len(data.size(), variant);
   std::string out(cap, '\0');
   sodium_bin2base64(out.data(), cap, reinterpret_cast<const unsigned char*>(data.data()),
-                    data.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+                    data.size(), variant);
   out.resize(cap - 1);  // drop the terminating NUL
   return out;
+}
+
+}  // namespace
+
+std::string base64url_encode(std::string_view data) {
+  return base64_with(data, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+std::string base64_encode(std::string_view data) {
+  return base64_with(data, sodium_base64_VARIANT_ORIGINAL);
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

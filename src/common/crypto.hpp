@@ -13,6 +13,8 @@ std::string random_token(std::size_t bytes = 32);
 // Lower-case hex SHA-256 of the input: how bearer tokens and credentials are stored.
 std::string sha256_hex(std::string_view data);
 std::string base64url_encode(std::string_view data);
+// Standard base64 with padding (RFC 4648 §4), e.g. for data: URIs.
+std::string base64_encode(std::string_view data);
 std::string hex_encode(std::string_view data);
 // Constant-time comparison of two strings of possibly different length.
 bool constant_time_equal(std::string_view a, std::string_view b);

@@ -57,6 +57,9 @@ std::string inv_href(const api::Application& app, const Invitation& i, bool inco
 std::string participant_href(const api::Application& app, const Conversation& c, std::string_view user);
 boost::json::object participant_json(const api::Application& app, const Conversation& c,
                                      std::string_view user);
+// The same for the conversation at `conversation` (an href; calls keep their own conversations).
+boost::json::object participant_json_at(const api::Application& app, std::string_view conversation,
+                                        std::string_view user);
 // `state_override`: the state to show (e.g. "Disconnected" in a deleted event); empty: derived.
 boost::json::object conversation_json(const api::Application& app, const Conversation& c,
                                       std::string_view state_override = {});

@@ -31,14 +31,20 @@ std::string participant_href(const Application& app, const Conversation& c,
 
 json::object participant_json(const Application& app, const Conversation& c,
                               std::string_view user) {
+  return participant_json_at(app, conv_href(app, c), user);
+}
+
+json::object participant_json_at(const Application& app, std::string_view conversation,
+                                 std::string_view user) {
+  const std::string self = std::string(conversation) + "/participants/" + std::string(user);
   const bool local = user == app.owner();
   json::object o{{"rel", local ? "localParticipant" : "participant"},
                  {"uri", "sip:" + std::string(user)},
                  {"name", std::string(user)},
                  {"sourceNetwork", "SameEnterprise"},
                  {"anonymous", false}};
-  json::object l{{"self", link(participant_href(app, c, user))},
-                 {"conversation", link(conv_href(app, c))},
+  json::object l{{"self", link(self)},
+                 {"conversation", link(std::string(conversation))},
                  {"contact", link(app.href("/people/" + std::string(user)))},
                  {"contactPresence", link(app.href("/people/" + std::string(user) + "/presence"))}};
   if (local) l["me"] = link(app.href("/me"));

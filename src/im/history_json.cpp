@@ -112,7 +112,9 @@ json::object conversation_log_json(std::string_view base, const storage::Convers
   o["creationTime"] = date(log.created_at_ms);
   o["direction"] = log.direction;
   o["importance"] = log.importance.empty() ? std::string("Normal") : log.importance;
-  o["modalities"] = json::array{"Messaging"};
+  const bool call = log.type == "AudioLog" || log.type == "VideoLog";
+  o["modalities"] = call ? json::array{"AudioVideo"} : json::array{"Messaging"};
+  if (call) o["duration"] = log.duration_ms / 1000;  // Parley: seconds from answer to hang-up
   o["previewMessage"] = log.preview;
   o["status"] = log.status;
   o["subject"] = log.subject;

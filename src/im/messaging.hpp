@@ -8,7 +8,12 @@
 #include "api/engine.hpp"
 #include "http/router.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 namespace parley::im {
 
@@ -20,6 +25,29 @@ struct MessagingLimits {
 };
 
 class MessagingService;
+
+// Conversations another service keeps (calls, calls.hpp) share the conversation resources'
+// routes with messaging: for an id messaging does not know, the routes ask each host. Every
+// method is for `app`'s view and answers nullopt/false when the id is not the host's or `app` is
+// not in it.
+class ConversationHost {
+public:
+  virtual ~ConversationHost() = default;
+  virtual std::optional<boost::json::object> conversation(const api::Application& app,
+                                                          std::string_view id) = 0;
+  // Conversations `app` is in (for `GET conversations`).
+  virtual std::vector<boost::json::object> conversations(const api::Application& app) = 0;
+  virtual std::optional<boost::json::object> participants(const api::Application& app,
+                                                          std::string_view id) = 0;
+  virtual std::optional<boost::json::object> participant(const api::Application& app,
+                                                         std::string_view id,
+                                                         std::string_view user) = 0;
+  // DELETE conversation: leaves it (ending what it carries); false when not the host's.
+  virtual bool leave(api::Application& app, std::string_view id) = 0;
+  // Whether the conversation ended for `app` lately (410 rather than 404).
+  virtual bool ended_for(const api::Application& app, std::string_view id) const = 0;
+};
+void add_conversation_host(MessagingService& service, std::shared_ptr<ConversationHost> host);
 
 // continueMessaging (UCWA.md §5.8): starts a new messaging invitation to the other participant
 // of a history entry, with its subject and thread; answers as startMessaging does.

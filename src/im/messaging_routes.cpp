@@ -50,6 +50,8 @@ void MessagingService::register_routes(http::SiteRouters& routers) {
       if (it != c->members.end() && it->second.app_id == app.id())
         list.emplace_back(conversation_json(app, *c));
     }
+    for (const auto& h : self->hosts_)
+      for (auto& o : h->conversations(app)) list.emplace_back(std::move(o));
     json::object o{{"rel", "conversations"},
                    {"_links", json::object{{"self", link(app.href("/communication/conversations"))}}},
                    {"_embedded", json::object{{"conversation", std::move(list)}}}};
@@ -58,12 +60,18 @@ void MessagingService::register_routes(http::SiteRouters& routers) {
 
   engine_.add_route(routers, "GET", "/communication/conversations/{c}",
                     [self](http::Request& req, Application& app) -> Awaitable {
+    if (!self->find_conversation(req.params["c"]))
+      for (const auto& h : self->hosts_)
+        if (auto o = h->conversation(app, req.params["c"])) co_return http::Response::json(200, json::serialize(*o));
     auto c = self->member_conversation(app, req.params["c"]);
     std::lock_guard lock(c->mutex);
     co_return http::Response::json(200, json::serialize(conversation_json(app, *c)));
   });
 
   auto leave = [self](http::Request& req, Application& app) -> Awaitable {
+    if (!self->find_conversation(req.params["c"]))
+      for (const auto& h : self->hosts_)
+        if (h->leave(app, req.params["c"])) co_return http::Response::empty(204);
     auto c = self->member_conversation(app, req.params["c"]);
     std::lock_guard lock(c->mutex);
     // Leaving while the only invitation still rings cancels it.
@@ -128,6 +136,9 @@ void MessagingService::register_routes(http::SiteRouters& routers) {
 
   engine_.add_route(routers, "GET", "/communication/conversations/{c}/participants",
                     [self](http::Request& req, Application& app) -> Awaitable {
+    if (!self->find_conversation(req.params["c"]))
+      for (const auto& h : self->hosts_)
+        if (auto o = h->participants(app, req.params["c"])) co_return http::Response::json(200, json::serialize(*o));
     auto c = self->member_conversation(app, req.params["c"]);
     std::lock_guard lock(c->mutex);
     json::array list;
@@ -141,6 +152,10 @@ void MessagingService::register_routes(http::SiteRouters& routers) {
 
   engine_.add_route(routers, "GET", "/communication/conversations/{c}/participants/{sip}",
                     [self](http::Request& req, Application& app) -> Awaitable {
+    if (!self->find_conversation(req.params["c"]))
+      for (const auto& h : self->hosts_)
+        if (auto o = h->participant(app, req.params["c"], req.params["sip"]))
+          co_return http::Response::json(200, json::serialize(*o));
     auto c = self->member_conversation(app, req.params["c"]);
     const auto who = address_of(req.params["sip"]);
     std::lock_guard lock(c->mutex);
@@ -154,6 +169,10 @@ void MessagingService::register_routes(http::SiteRouters& routers) {
   engine_.on_reset([weak = std::weak_ptr<MessagingService>(self)](Application& app) {
     if (auto s = weak.lock()) s->reset(app);
   });
+}
+
+void add_conversation_host(MessagingService& service, std::shared_ptr<ConversationHost> host) {
+  service.add_host(std::move(host));
 }
 
 }  // namespace parley::im

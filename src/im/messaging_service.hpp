@@ -155,7 +155,9 @@ private:
     return c;
   }
   [[noreturn]] void missing_conversation(const Application& app, std::string_view id) const {
-    if (tombstones_.ended_for(id, app.id()))
+    bool ended = tombstones_.ended_for(id, app.id());
+    for (const auto& h : hosts_) ended = ended || h->ended_for(app, id);
+    if (ended)
       throw Gone("the conversation has ended; start a new one", "ConversationEnded");
     throw NotFound("no such conversation");
   }
@@ -207,6 +209,7 @@ private:
 
 public:
   Awaitable start_messaging(http::Request& req, Application& app);
+  void add_host(std::shared_ptr<ConversationHost> host) { hosts_.push_back(std::move(host)); }
 
 private:
   Awaitable accept(http::Request& req, Application& app);
@@ -225,6 +228,8 @@ private:
   std::unordered_map<std::string, std::string> invitation_index_;  // invitation -> conversation
   // Ended conversations and invitations, per endpoint that took part: 410 rather than 404.
   mutable Tombstones tombstones_{100000, std::chrono::hours(1)};
+  // Set up before serving, read-only after.
+  std::vector<std::shared_ptr<ConversationHost>> hosts_;
 };
 
 }  // namespace parley::im

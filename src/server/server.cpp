@@ -16,6 +16,7 @@
 #include "policy/policy_service.hpp"
 #include "presence/hub.hpp"
 #include "presence/people_routes.hpp"
+#include "im/calls.hpp"
 #include "im/history_routes.hpp"
 #include "im/messaging.hpp"
 #include "runtime/blocking_pool.hpp"
@@ -245,6 +246,9 @@ int run_server(const Config& cfg, std::ostream& out) {
     im_limits.ring_timeout = std::chrono::seconds(cfg.im.ring_timeout_seconds);
     im_limits.retention_days = cfg.im.retention_days;
     const auto messaging = im::register_messaging_routes(ucwa, routers, im_limits);
+    im::CallLimits call_limits;
+    call_limits.ring_timeout = std::chrono::seconds(cfg.calls.ring_timeout_seconds);
+    im::register_call_routes(ucwa, routers, call_limits, *messaging);
     im::register_history_routes(
         ucwa, routers,
         [messaging](http::Request& req, api::Application& app,

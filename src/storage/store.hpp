@@ -149,6 +149,7 @@ struct ConversationRecord {
   std::string importance = "Normal";  // Normal | Urgent | Emergency
   std::string initiator;  // "alice@example.org"
   std::int64_t created_at_ms = 0;
+  std::string type = "MessageLog";  // MessageLog | AudioLog | VideoLog
 };
 
 struct MessageRecord {
@@ -167,7 +168,8 @@ struct ConversationLogRecord {
   std::string thread_id;
   std::string subject;
   std::string importance;
-  std::string type = "MessageLog";   // MessageLog (AudioLog, VideoLog later)
+  std::string type = "MessageLog";   // MessageLog | AudioLog | VideoLog (the conversation's)
+  std::int64_t duration_ms = 0;      // a call's, from answer to hang-up
   std::string direction;             // "Incoming" | "Outgoing" (as the owner saw it)
   std::string status = "Archived";   // "Archived" | "Missed"
   std::string preview;               // plain text of the latest message, at most 256 characters
@@ -306,6 +308,10 @@ public:
   // assigned seqs in input order. Throws parley::NotFound (nothing written) if a conversation
   // does not exist, parley::EntityTooLarge for text over 64 KiB.
   virtual std::vector<std::int64_t> append_messages(const std::vector<MessageRecord>& messages) = 0;
+  // A call ended: the conversation's log type (AudioLog | VideoLog) and how long it lasted; every
+  // participant's entry moves to `at_ms`. parley::NotFound when there is no such conversation.
+  virtual void finish_call(std::string_view conversation_id, std::string_view type,
+                           std::int64_t duration_ms, std::int64_t at_ms) = 0;
   // Marks the owner's entry Missed (and unread); false when she has none.
   virtual bool mark_missed(std::string_view owner, std::string_view conversation_id) = 0;
   // Newest first (by updated time, then conversation id); entries strictly older than the

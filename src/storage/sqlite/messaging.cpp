@@ -22,8 +22,12 @@ constexpr std::size_t kMaxThreadIdBytes = 64;
 // ---- SQL. Statements are cached by the address of these constants. ----
 
 constexpr char kInsertConversation[] =
-    "INSERT INTO conversations (id, thread_id, subject, importance, initiator, created_at_ms)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
+    "INSERT INTO conversations (id, thread_id, subject, importance, initiator, created_at_ms,"
+    " log_type) VALUES (?, ?, ?, ?, ?, ?, ?)";
+constexpr char kFinishCall[] =
+    "UPDATE conversations SET log_type = ?, duration_ms = ? WHERE id = ?";
+constexpr char kTouchLogsAt[] =
+    "UPDATE conversation_logs SET updated_at_ms = MAX(updated_at_ms, ?) WHERE conversation_id = ?";
 constexpr char kInsertParticipant[] =
     "INSERT INTO conversation_participants (conversation_id, \"user\") VALUES (?, ?)"
     " ON CONFLICT DO NOTHING";
@@ -58,7 +62,8 @@ constexpr char kDeleteLog[] =
 
 #define PARLEY_SQLITE_LOG_COLUMNS                                                           \
   "l.owner, l.conversation_id, c.thread_id, c.subject, c.importance, l.direction, l.status," \
-  " l.preview, l.created_at_ms, l.updated_at_ms, l.message_count, l.read, l.first_seq"
+  " l.preview, l.created_at_ms, l.updated_at_ms, l.message_count, l.read, l.first_seq,"      \
+  " c.log_type, c.duration_ms"
 
 // Both listings walk conversation_logs_by_owner backwards from the cursor: no sort.
 constexpr char kListLogs[] =
@@ -135,6 +140,7 @@ void check_one_of(std::string_view value, std::initializer_list<std::string_view
 
 void check_conversation(const ConversationRecord& c) {
   check_id(c.id);
+  check_one_of(c.type, {"MessageLog", "AudioLog", "VideoLog"}, "the conversation log type");
   check_size(c.thread_id, kMaxThreadIdBytes, "the thread id");
   if (const std::size_t chars = utf8_length(c.subject); chars > kMaxSubjectChars)
     throw ParameterValidationFailure(fmt::format(
@@ -192,6 +198,8 @@ ConversationLogRecord read_log(const Statement& st) {
   r.message_count = st.column_int(10);
   r.read = st.column_bool(11);
   r.first_seq = st.column_int(12);
+  r.type = st.column_text(13);
+  r.duration_ms = st.column_int(14);
   return r;
 }
 
@@ -243,6 +251,7 @@ void create_conversation(Connection& db, const ConversationRecord& c,
         .bind_text(4, c.importance)
         .bind_text(5, initiator)
         .bind_int(6, created)
+        .bind_text(7, c.type)
         .run();
   } catch (const SqliteError& e) {
     if (e.code() == SQLITE_CONSTRAINT_PRIMARYKEY || e.code() == SQLITE_CONSTRAINT_UNIQUE)
@@ -347,6 +356,19 @@ std::vector<std::int64_t> append_messages(Connection& db,
   }
   tx.commit();
   return seqs;
+}
+
+void finish_call(Connection& db, std::string_view conversation_id, std::string_view type,
+                 std::int64_t duration_ms, std::int64_t at_ms) {
+  check_id(conversation_id);
+  check_one_of(type, {"AudioLog", "VideoLog"}, "the call log type");
+  if (duration_ms < 0) throw ParameterValidationFailure("a call cannot last less than nothing");
+  Transaction tx(db);
+  Statement update = db.prepare(kFinishCall);
+  update.bind_text(1, type).bind_int(2, duration_ms).bind_text(3, conversation_id).run();
+  if (db.changes() == 0) throw NotFound(fmt::format("no conversation {}", conversation_id));
+  db.prepare(kTouchLogsAt).bind_int(1, at_ms).bind_text(2, conversation_id).run();
+  tx.commit();
 }
 
 bool mark_missed(Connection& db, std::string_view owner, std::string_view conversation_id) {

@@ -37,6 +37,8 @@ void create_conversation(Connection& db, const ConversationRecord& c,
 void add_participant(Connection& db, std::string_view conversation_id, std::string_view user);
 std::vector<std::int64_t> append_messages(Connection& db,
                                           const std::vector<MessageRecord>& messages);
+void finish_call(Connection& db, std::string_view conversation_id, std::string_view type,
+                 std::int64_t duration_ms, std::int64_t at_ms);
 bool mark_missed(Connection& db, std::string_view owner, std::string_view conversation_id);
 std::vector<ConversationLogRecord> list_conversation_logs(
     Connection& db, std::string_view owner, const std::optional<Store::LogCursor>& before,

@@ -595,6 +595,12 @@ public:
     return sqlite::append_messages(db_, messages);
   }
 
+  void finish_call(std::string_view conversation_id, std::string_view type,
+                   std::int64_t duration_ms, std::int64_t at_ms) override {
+    std::lock_guard lock(mutex_);
+    sqlite::finish_call(db_, conversation_id, type, duration_ms, at_ms);
+  }
+
   bool mark_missed(std::string_view owner, std::string_view conversation_id) override {
     std::lock_guard lock(mutex_);
     return sqlite::mark_missed(db_, owner, conversation_id);

@@ -329,6 +329,9 @@ public:
   std::vector<std::int64_t> append_messages(const std::vector<storage::MessageRecord>&) override {
     not_used();
   }
+  void finish_call(std::string_view, std::string_view, std::int64_t, std::int64_t) override {
+    not_used();
+  }
   bool mark_missed(std::string_view, std::string_view) override { not_used(); }
   std::vector<storage::ConversationLogRecord> list_conversation_logs(
       std::string_view, const std::optional<LogCursor>&, std::size_t) override {
