@@ -291,5 +291,34 @@ TEST_F(SqliteMessaging, AnAppendedBatchIsVisibleToOtherConnections) {
   EXPECT_EQ(raw.text("SELECT next_seq FROM conversations WHERE id = 'c1'"), "65");
 }
 
+TEST_F(SqliteMessaging, ACallLogKeepsItsTypeAndHowLongItLasted) {
+  auto call = conversation_of("call1", "alice@example.org", "", 1000);
+  call.type = "VideoLog";
+  store_->create_conversation(call, {"bob@example.org"});
+  EXPECT_EQ(log_of("bob@example.org", "call1").type, "VideoLog");
+  EXPECT_EQ(log_of("bob@example.org", "call1").duration_ms, 0);
+
+  // The video was turned off for good: the call is logged as what it was at the end.
+  store_->finish_call("call1", "AudioLog", 95000, 97000);
+  for (const char* who : {"alice@example.org", "bob@example.org"}) {
+    const auto log = log_of(who, "call1");
+    EXPECT_EQ(log.type, "AudioLog") << who;
+    EXPECT_EQ(log.duration_ms, 95000) << who;
+    EXPECT_EQ(log.updated_at_ms, 97000) << who;  // it moves to the top of both histories
+    EXPECT_EQ(log.message_count, 0) << who;
+  }
+  // A missed call is a missed entry like a missed conversation.
+  EXPECT_TRUE(store_->mark_missed("bob@example.org", "call1"));
+  EXPECT_EQ(store_->missed_counts("bob@example.org").missed_conversations, 1);
+
+  EXPECT_THROW(store_->finish_call("nope", "AudioLog", 1, 2), NotFound);
+  EXPECT_THROW(store_->finish_call("call1", "MessageLog", 1, 2), ParameterValidationFailure);
+  EXPECT_THROW(store_->finish_call("call1", "AudioLog", -5, 2), ParameterValidationFailure);
+  auto bad = conversation_of("call2", "alice@example.org");
+  bad.type = "FaxLog";
+  EXPECT_THROW(store_->create_conversation(bad, {"bob@example.org"}), ParameterValidationFailure);
+  EXPECT_FALSE(store_->find_conversation_log("alice@example.org", "call2"));
+}
+
 }  // namespace
 }  // namespace parley::storage
