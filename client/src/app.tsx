@@ -7,6 +7,7 @@ import { Contacts, MyPresence } from './ui/people';
 import { Chat, ConversationList } from './ui/chat';
 import { History, Transcript } from './ui/history';
 import { Badge, PresenceDot, Screen, availabilityLabel } from './ui/common';
+import { CallScreen } from './ui/call';
 
 const SAVED = 'parley.signedIn';
 
@@ -155,11 +156,12 @@ export function App() {
       <nav class="tabs" aria-label="Main">
         {tab('contacts', 'Contacts')}
         {tab('chats', 'Chats', <Badge count={unread} label="unread or missed" />)}
-        {tab('history', 'History')}
+        {tab('history', 'History', <Badge count={state.missed} label="missed" testid="missed-badge" />)}
         {tab('me', 'Status')}
         {tab('settings', 'Settings')}
       </nav>
       <main class="content">{screen}</main>
+      {state.call && <CallScreen call={state.call} calls={session.calls} />}
     </div>
   );
 }

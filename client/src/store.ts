@@ -45,6 +45,31 @@ export type Conversation = {
   updated: number;
 };
 
+// The call on screen (one at a time; ucwa/calls.ts). Media streams stay in the controller.
+export type CallPhase = 'outgoing' | 'incoming' | 'connecting' | 'connected' | 'ended';
+
+export type CallInfo = {
+  id: string; // local
+  phase: CallPhase;
+  incoming: boolean;
+  peer: string;
+  peerName: string;
+  videoOffered: boolean; // incoming: the caller offers video
+  video: boolean; // we send video now
+  remoteVideo: boolean; // we receive video now
+  muted: boolean;
+  held: boolean; // we put the call on hold
+  heldBy?: string; // the other side's name while she holds it
+  media: string; // RTCPeerConnectionState
+  answeredAt?: number;
+  restriction?: string; // the server's restrictionMessage
+  notice?: string; // why it ended, or what failed
+  busy: boolean; // a renegotiation is under way
+  canSwitchCamera: boolean;
+  facing: 'user' | 'environment';
+  streams: number; // bumped whenever a stream changes, so that the screen re-attaches them
+};
+
 export type Me = { uri: string; name: string; availability: string; note: string };
 
 export type State = {
@@ -56,6 +81,7 @@ export type State = {
   conversations: Conversation[];
   missed: number; // unread missed conversations (server count)
   activeConversation?: string; // the chat on screen: its messages are read
+  call?: CallInfo;
 };
 
 export const initialState: State = {

@@ -58,6 +58,13 @@ struct Application::Private {
   Clock::time_point user_loaded{};
   // Requests of this application being served right now (a waiting P-GET is one).
   std::atomic<int> in_flight{0};
+  // Set when the device registered for push notifications (pushNotificationRegistration): the
+  // engine then hands this application's events to the observer (which wakes the device when
+  // nobody fetches them), and a mobile application keeps the long session. Written under
+  // `mutex`, read without it.
+  std::atomic<bool> push_registered{false};
+  // Set once, before the application is visible to others; immutable afterwards.
+  std::shared_ptr<const EventObserver> observer;
 };
 
 

@@ -64,13 +64,19 @@ Application::Application(std::string id, std::string owner, std::string culture,
 
 Application::~Application() = default;
 
+bool Application::long_session() const {
+  return mobile(device_) && p_->push_registered.load(std::memory_order_relaxed);
+}
+
 void Application::push(const events::Event& e) {
+  if (p_->push_registered.load(std::memory_order_relaxed) && p_->observer) (*p_->observer)(*this, e);
   std::lock_guard lock(p_->mutex);
   if (p_->gone) return;
   for (auto& [instance, channel] : p_->channels) channel->push(e);
 }
 
 void Application::push(events::Event&& e) {
+  if (p_->push_registered.load(std::memory_order_relaxed) && p_->observer) (*p_->observer)(*this, e);
   std::lock_guard lock(p_->mutex);
   if (p_->gone || p_->channels.empty()) return;
   auto last = std::prev(p_->channels.end());
@@ -117,6 +123,7 @@ void Engine::Impl::insert(const std::shared_ptr<Application>& app) {
                         " applications may run at once for one user; delete one first",
                     "TooManyApplications");
   ids.push_back(app->id());
+  app->state().observer = observer;
   apps.emplace(app->id(), app);
 }
 
@@ -342,6 +349,10 @@ bool Engine::end_session(std::string_view id) {
 
 void Engine::sign_out_user(std::string_view user) {
   for (auto& app : applications_of(user)) impl_->remove(app);
+}
+
+void Engine::set_event_observer(EventObserver observer) {
+  impl_->observer = std::make_shared<const EventObserver>(std::move(observer));
 }
 
 void Engine::on_reset(std::function<void(Application&)> hook) {

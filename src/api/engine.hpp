@@ -38,6 +38,10 @@ inline bool mobile(DeviceClass d) { return d == DeviceClass::phone || d == Devic
 // session (SessionShortExpirationInterval) until they can be reached by push.
 bool android_agent(std::string_view type, std::string_view user_agent);
 
+class Application;
+// Sees the events queued for applications whose device registered for push (api/application_state.hpp).
+using EventObserver = std::function<void(Application&, const events::Event&)>;
+
 // One UCWA application. Identity fields never change after creation; the rest is guarded by the
 // application's own mutex.
 class Application {
@@ -52,9 +56,10 @@ public:
   const std::string& type() const { return type_; }
   DeviceClass device() const { return device_; }
   bool android() const { return android_; }
-  // Whether SessionExpirationInterval applies (else SessionShortExpirationInterval): mobile
-  // devices that can be woken by push, which today means every phone and tablet but Android.
-  bool long_session() const { return mobile(device_) && !android_; }
+  // Whether SessionExpirationInterval applies (else SessionShortExpirationInterval): phones and
+  // tablets that registered for push notifications and so can be woken without their event
+  // channel (UCWA.md §5.10).
+  bool long_session() const;
   // "/ucwa/oauth/v1/applications/{id}" (or the /ucwa/v1 form the application was created on).
   const std::string& base() const { return base_; }
   std::string href(std::string_view suffix) const { return base_ + std::string(suffix); }
@@ -146,6 +151,8 @@ public:
   // transient state is reset (a P-GET after a long gap answers `resume`): subscriptions and other
   // per-application state of other modules must be dropped.
   void on_reset(std::function<void(Application&)> hook);
+  // Events queued for push-registered applications are shown to `observer` (set before serving).
+  void set_event_observer(EventObserver observer);
 
   // Starts the periodic work (expiry, presence transitions, `on_tick` hooks) on `executor`.
   void start(boost::asio::any_io_executor executor);

@@ -29,6 +29,7 @@ struct Engine::Impl {
   std::mutex hooks_mutex;
   std::vector<std::function<void(Application&)>> reset_hooks;
   std::vector<std::function<void()>> tick_hooks;
+  std::shared_ptr<const EventObserver> observer;
 
   std::unique_ptr<boost::asio::steady_timer> ticker;
   std::atomic<bool> stopping{false};

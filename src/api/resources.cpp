@@ -130,7 +130,8 @@ json::object application_json(const Application& app, const storage::User& user,
                 {"policies", app.href("/policies")},
                 {"batch", app.href("/batch")},
                 {"events", events_href(app, instance_id)},
-                {"reportMyNetwork", app.href("/reportMyNetwork")}});
+                {"reportMyNetwork", app.href("/reportMyNetwork")},
+                {"pushNotificationRegistration", app.href("/pushNotificationRegistration")}});
   json::object embedded;
   embedded["me"] = me_json(app, user);
   embedded["people"] = people_json(app);

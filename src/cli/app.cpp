@@ -119,6 +119,7 @@ int run_cli(int argc, const char* const* argv, std::istream& in, std::ostream& o
   add_auth_commands(app, ctx);
   add_policy_commands(app, ctx);
   add_session_commands(app, ctx);
+  add_push_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

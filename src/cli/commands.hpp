@@ -56,6 +56,8 @@ void add_auth_commands(CLI::App& app, CommandContext& ctx);
 void add_policy_commands(CLI::App& app, CommandContext& ctx);
 // `parley session ...` and `parley audit` (session_commands.cpp).
 void add_session_commands(CLI::App& app, CommandContext& ctx);
+// `parley push status` and `parley test-push` (push_commands.cpp).
+void add_push_commands(CLI::App& app, CommandContext& ctx);
 
 // `parley user import`, kept apart from the other verbs for size.
 int run_user_import(CommandContext& ctx, const std::string& csv_path);

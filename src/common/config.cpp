@@ -140,7 +140,7 @@ public:
     Config cfg;
     check_keys(root, "", {"data_dir", "threads", "demo", "sip_domains", "log_level", "sites",
                           "tls", "limits", "passwords", "discovery", "webticket", "mobility",
-                          "ucwa", "presence", "im", "calls", "roles", "edge", "web"});
+                          "ucwa", "presence", "im", "calls", "push", "roles", "edge", "web"});
     if (auto v = path_value(root, "", "data_dir")) cfg.data_dir = *v;
     read_integer(root, "", "threads", 0, 256, cfg.threads);
     if (auto v = get_bool(root, "", "demo")) cfg.demo = *v;
@@ -175,6 +175,7 @@ public:
       check_keys(*c, "calls", {"ring_timeout_seconds"});
       read_integer(*c, "calls", "ring_timeout_seconds", 5, 300, cfg.calls.ring_timeout_seconds);
     }
+    if (const auto* p = get_table(root, "", "push")) read_push(*p, cfg.push);
     if (const auto* r = get_table(root, "", "roles")) {
       check_keys(*r, "roles", {"frontend", "edge"});
       if (auto v = get_bool(*r, "roles", "frontend")) cfg.roles.frontend = *v;
@@ -306,6 +307,57 @@ private:
            "\", expected \"host:port\" with an IP address host and a port 0..65535, e.g. "
            "\"0.0.0.0:4443\" or \"[::1]:4443\" (\"\" disables the listener)");
     out = std::move(addr);
+  }
+
+  void read_url(const toml::table& t, const std::string& prefix, std::string_view key,
+                std::string& out) const {
+    auto v = get_string(t, prefix, key);
+    if (!v) return;
+    if (!(v->starts_with("https://") || v->starts_with("http://")) || v->size() < 10 ||
+        v->find_first_of(" \t\r\n") != std::string::npos)
+      fail("\"" + join(prefix, key) + "\" is \"" + printable(*v) +
+           "\", expected an https:// URL such as \"https://api.push.apple.com\"");
+    while (v->ends_with("/")) v->pop_back();
+    out = *v;
+  }
+
+  void read_push(const toml::table& t, PushSettings& push) const {
+    check_keys(t, "push", {"grace_ms", "ttl_seconds", "apns", "fcm", "webpush"});
+    read_integer(t, "push", "grace_ms", 0, 60000, push.grace_ms);
+    read_integer(t, "push", "ttl_seconds", 1, 2419200, push.ttl_seconds);
+    if (const auto* a = get_table(t, "push", "apns")) {
+      const std::string p = "push.apns";
+      check_keys(*a, p, {"key_file", "key_id", "team_id", "topic", "url", "sandbox_url", "ca_file"});
+      if (auto v = path_value(*a, p, "key_file", true)) push.apns.key_file = *v;
+      if (auto v = get_string(*a, p, "key_id")) push.apns.key_id = *v;
+      if (auto v = get_string(*a, p, "team_id")) push.apns.team_id = *v;
+      if (auto v = get_string(*a, p, "topic")) push.apns.topic = *v;
+      read_url(*a, p, "url", push.apns.url);
+      read_url(*a, p, "sandbox_url", push.apns.sandbox_url);
+      if (auto v = path_value(*a, p, "ca_file", true)) push.apns.ca_file = *v;
+      if (!push.apns.key_file.empty() && (push.apns.key_id.size() != 10 || push.apns.team_id.size() != 10))
+        fail("\"push.apns\" needs key_id and team_id (10 characters each, from Apple) with key_file");
+    }
+    if (const auto* f = get_table(t, "push", "fcm")) {
+      const std::string p = "push.fcm";
+      check_keys(*f, p, {"service_account_file", "url", "token_url", "ca_file"});
+      if (auto v = path_value(*f, p, "service_account_file", true)) push.fcm.service_account_file = *v;
+      read_url(*f, p, "url", push.fcm.url);
+      read_url(*f, p, "token_url", push.fcm.token_url);
+      if (auto v = path_value(*f, p, "ca_file", true)) push.fcm.ca_file = *v;
+    }
+    if (const auto* w = get_table(t, "push", "webpush")) {
+      const std::string p = "push.webpush";
+      check_keys(*w, p, {"vapid_key_file", "subject", "ca_file", "allow_private_endpoints"});
+      if (auto v = get_bool(*w, p, "allow_private_endpoints")) push.webpush.allow_private_endpoints = *v;
+      if (auto v = path_value(*w, p, "vapid_key_file", true)) push.webpush.vapid_key_file = *v;
+      if (auto v = get_string(*w, p, "subject")) {
+        if (!v->empty() && !v->starts_with("mailto:") && !v->starts_with("https://"))
+          fail("\"push.webpush.subject\" must start with mailto: or https:// (RFC 8292)");
+        push.webpush.subject = *v;
+      }
+      if (auto v = path_value(*w, p, "ca_file", true)) push.webpush.ca_file = *v;
+    }
   }
 
   void read_site(const toml::table& sites, std::string_view name, SiteConfig& site) const {

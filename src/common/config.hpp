@@ -189,6 +189,45 @@ struct EdgeConfig {
   unsigned threads = 0;  // 0: one per core
 };
 
+// Push notifications (issue: APNs, FCM, Web Push). Each provider works once it is configured here
+// and enabled by `parley config set push` (EnableApplePushNotificationService, ...). Every URL is
+// configurable so that tests and air-gapped sites can point at their own endpoints.
+struct ApnsConfig {
+  std::filesystem::path key_file;  // Apple's .p8 signing key (PKCS#8 EC P-256); empty: no APNs
+  std::string key_id;              // 10 characters, from the Apple developer account
+  std::string team_id;             // 10 characters
+  std::string topic;               // the app's bundle id, when a registration names none
+  std::string url = "https://api.push.apple.com";
+  std::string sandbox_url = "https://api.sandbox.push.apple.com";  // registrations "development"
+  std::filesystem::path ca_file;   // PEM bundle to verify Apple with; empty: the system's
+};
+struct FcmConfig {
+  // The service account's JSON key file (project_id, client_email, private_key, token_uri).
+  std::filesystem::path service_account_file;  // empty: no FCM
+  std::string url = "https://fcm.googleapis.com";
+  std::string token_url;  // empty: the key file's token_uri
+  std::filesystem::path ca_file;
+};
+struct WebPushConfig {
+  // The VAPID key (PEM, EC P-256); empty: <data_dir>/push/vapid.pem, generated on first start.
+  std::filesystem::path vapid_key_file;
+  std::string subject;  // "mailto:..." or "https://..." (RFC 8292); empty: mailto:postmaster@<first SIP domain>
+  std::filesystem::path ca_file;
+  // Subscriptions name the URL the server posts to; by default one whose host is a loopback,
+  // private or link-local address is refused, so that a client cannot aim the server at the
+  // internal network. Tests with a local push service allow it.
+  bool allow_private_endpoints = false;
+};
+struct PushSettings {
+  // An event waits this long for the application's own event channel before its device is woken.
+  unsigned grace_ms = 2000;
+  // A notification the provider does not take (429/5xx) is retried with back-off this long.
+  unsigned ttl_seconds = 600;
+  ApnsConfig apns;
+  FcmConfig fcm;
+  WebPushConfig webpush;
+};
+
 // The web client (a static PWA) served on the external site.
 struct WebConfig {
   // Its built files (index.html, assets/, sw.js); empty: the build's own client/dist, or
@@ -216,6 +255,7 @@ struct Config {
   PresenceConfig presence;
   ImConfig im;
   CallsConfig calls;
+  PushSettings push;
   RolesConfig roles;
   EdgeConfig edge;
   WebConfig web;

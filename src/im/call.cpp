@@ -259,7 +259,8 @@ void CallService::record_end(const Call& c, bool missed) {
 
 asio::awaitable<http::Response> CallService::start(http::Request& req, Application& app) {
   const std::string offer_text = sdp_of_request(req.headers.get("Content-Type"), req.body, "mediaOffer");
-  const auto body = proto::ucwa::Body::parse_json_request(req.headers.get("Content-Type"), req.body);
+  const auto body = proto::ucwa::Body::parse_json_request(req.headers.get("Content-Type"), req.body,
+                                                          kMaxSdpRequestBytes);
   const auto to = address_of(body.string("to", 260).value_or(http::query_param(req.query, "to")));
   if (!to) throw ParameterValidationFailure("to must be a SIP URI such as sip:bob@example.org");
   if (*to == app.owner()) throw ParameterValidationFailure("a call needs someone else");
@@ -389,11 +390,18 @@ asio::awaitable<http::Response> CallService::accept(http::Request& req, Applicat
   auto ringing = c->ringing.find(app.id());
   if (c->state != CallState::ringing || ringing == c->ringing.end()) missing_invitation(app, inv);
   std::string restriction = ringing->second.restriction;
+  // RFC 3264 §6: what the offer rejected the answer rejects too. Without this, an answer that
+  // kept video would turn video on for a caller whose policy had it taken out of her offer.
+  if (const auto offered = sdp::parse(ringing->second.offer);
+      offered.description && !sdp::uses(*offered.description, "video"))
+    sdp::reject(d, "video");
   const std::string answer = apply_rights(std::move(d), rights, restriction);
   c->callee_restriction = restriction;
   c->callee_app = app.id();
   const auto answered = sdp::parse(answer);
   c->video = c->video && answered.description && sdp::uses(*answered.description, "video");
+  // The offer's video counts only if the answer took it: an audio answer makes an AudioLog.
+  c->video_used = c->video;
   end_ringing_locked(*c, "accepted");
   c->state = CallState::connected;
   c->answered_ms = now_ms();

@@ -29,10 +29,10 @@ std::string sdp_of_request(std::string_view content_type, std::string_view body,
                            std::string_view link) {
   const std::string type = lower(trim(content_type.substr(0, content_type.find(';'))));
   if (type == "application/sdp") return std::string(body);
-  if (type != "application/json" && !type.empty())
+  if (type != "application/json" && type != "application/vnd.microsoft.com.ucwa+json" && !type.empty())
     throw UnsupportedMediaType("send the SDP as application/sdp, or as JSON with a data: URI in _links." +
                                std::string(link));
-  const auto parsed = proto::ucwa::Body::parse_json_request(content_type, body);
+  const auto parsed = proto::ucwa::Body::parse_json_request(content_type, body, kMaxSdpRequestBytes);
   const auto& o = parsed.object();
   const auto* links = o.if_contains("_links");
   const auto* entry = links && links->is_object() ? links->as_object().if_contains(link) : nullptr;
@@ -40,10 +40,12 @@ std::string sdp_of_request(std::string_view content_type, std::string_view body,
   if (!href || !href->is_string())
     throw ParameterValidationFailure("_links." + std::string(link) +
                                      ".href must hold the SDP as a data:application/sdp URI");
-  const auto uri = proto::ucwa::parse_data_uri(href->as_string(), sdp::kMaxBytes);
-  if (!uri) throw BadRequest("_links." + std::string(link) + ".href is not a data: URI of at most " +
-                                 std::to_string(sdp::kMaxBytes) + " bytes",
-                             "InvalidSdp");
+  // Decoded up to the request's own limit: a description over sdp::kMaxBytes is then refused by
+  // checked_sdp as InvalidSdp, and only what is not a data: URI at all is a parameter error.
+  const auto uri = proto::ucwa::parse_data_uri(href->as_string(), kMaxSdpRequestBytes);
+  if (!uri)
+    throw ParameterValidationFailure("_links." + std::string(link) +
+                                     ".href must be a data:application/sdp;base64,... URI");
   if (uri->media_type != "application/sdp")
     throw UnsupportedMediaType("_links." + std::string(link) + " must be application/sdp, not " +
                                uri->media_type);

@@ -85,11 +85,15 @@ asio::awaitable<http::Response> CallService::answer_renegotiation(http::Request&
   auto d = checked_sdp(text, "mediaAnswer");
   auto c = member_call(app, req.params["c"]);
   const auto mine = co_await policy_of(app.owner());
-  std::string restriction;
-  const std::string answer = apply_rights(std::move(d), rights_of(mine, app), restriction);
   std::lock_guard lock(c->mutex);
   if (!c->renegotiation || c->renegotiation->id != req.params["r"] || c->renegotiation->from_app == app.id())
     throw Gone("that renegotiation is no longer waiting for an answer", "RenegotiationEnded");
+  // What the offer rejected (the offerer's policy) the answer rejects too (RFC 3264 §6).
+  if (const auto offered = sdp::parse(c->renegotiation->offer);
+      offered.description && !sdp::uses(*offered.description, "video"))
+    sdp::reject(d, "video");
+  std::string restriction;
+  const std::string answer = apply_rights(std::move(d), rights_of(mine, app), restriction);
   end_renegotiation_locked(*c, true, answer, {});
   co_return http::Response::empty(204);
 }

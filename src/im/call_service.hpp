@@ -94,6 +94,10 @@ boost::json::object call_participants_json(const api::Application& app, const Ca
 
 // ---- SDP and policy (call_media.cpp) ------------------------------------------------------
 
+// A request carrying SDP: a 64 KiB description base64-encoded in JSON is larger than a UCWA body
+// may otherwise be, and the description's own limit is what a client must hear about (InvalidSdp).
+inline constexpr std::size_t kMaxSdpRequestBytes = 2 * proto::sdp::kMaxBytes;
+
 // A description a client sent, checked: size, grammar, ICE credentials and DTLS fingerprint, and
 // some audio or video. Throws BadRequest (subcode InvalidSdp) saying what is wrong.
 proto::sdp::Description checked_sdp(std::string_view text, std::string_view what);

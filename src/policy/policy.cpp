@@ -64,6 +64,8 @@ std::vector<FieldSpec> push_fields() {
       flag("EnableApplePushNotificationService", false, "Send pushes through APNs"),
       flag("EnableFirebaseCloudMessaging", false, "Send pushes through Firebase Cloud Messaging"),
       flag("EnableWebPush", false, "Send pushes to browsers through Web Push"),
+      flag("EnableMessagePreviews", false,
+           "Notifications show the message text (off: only who and what kind)"),
   };
 }
 
@@ -295,6 +297,7 @@ PushConfig push_of(const json::object& v) {
   c.apns = flag_of(v, "EnableApplePushNotificationService", c.apns);
   c.fcm = flag_of(v, "EnableFirebaseCloudMessaging", c.fcm);
   c.web_push = flag_of(v, "EnableWebPush", c.web_push);
+  c.previews = flag_of(v, "EnableMessagePreviews", c.previews);
   return c;
 }
 

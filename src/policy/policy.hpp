@@ -90,6 +90,7 @@ struct PushConfig {
   bool apns = false;     // EnableApplePushNotificationService
   bool fcm = false;      // EnableFirebaseCloudMessaging
   bool web_push = false; // EnableWebPush
+  bool previews = false; // EnableMessagePreviews: message text in notifications
 };
 PushConfig push_of(const boost::json::object& resolved_values);
 

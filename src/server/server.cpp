@@ -17,6 +17,8 @@
 #include "presence/hub.hpp"
 #include "presence/people_routes.hpp"
 #include "im/calls.hpp"
+#include "push/push_service.hpp"
+#include "admin/push_admin.hpp"
 #include "im/history_routes.hpp"
 #include "im/messaging.hpp"
 #include "runtime/blocking_pool.hpp"
@@ -255,6 +257,28 @@ int run_server(const Config& cfg, std::ostream& out) {
                     const storage::ConversationLogRecord& log) {
           return im::continue_messaging(*messaging, req, app, log);
         });
+    // Push: wakes devices whose app is in the background (APNs, FCM, Web Push).
+    const auto push_service = push::start_push(ucwa, cfg, routers, ioc.get_executor());
+    admin::register_push_admin_routes(
+        routers.internal, admin_ctx,
+        admin::PushAdmin{[push_service](std::string user) { return push::push_status(*push_service, std::move(user)); },
+                         [push_service](std::string user, std::string device) {
+                           return push::test_push(*push_service, std::move(user), std::move(device));
+                         }});
+    {
+      const push::PushCounters* c = &push::counters(*push_service);
+      metrics.add_counter("parley_push_sent_total", "Push notifications the providers accepted.",
+                          [c] { return static_cast<double>(c->sent.load()); });
+      metrics.add_counter("parley_push_failed_total", "Push notifications the providers refused for good.",
+                          [c] { return static_cast<double>(c->failed.load()); });
+      metrics.add_counter("parley_push_retries_total", "Push attempts retried after 429, 5xx or no answer.",
+                          [c] { return static_cast<double>(c->retried.load()); });
+      metrics.add_counter("parley_push_expired_total", "Push notifications dropped when their TTL ran out.",
+                          [c] { return static_cast<double>(c->expired.load()); });
+      metrics.add_counter("parley_push_unregistered_total",
+                          "Registrations deleted because the provider said the token is dead.",
+                          [c] { return static_cast<double>(c->unregistered.load()); });
+    }
     web::register_routes(routers, cfg.web.client_dir.empty() ? web::client_dir() : cfg.web.client_dir);  // after discovery: it wraps GET /
     ucwa.start(ioc.get_executor());
     // The figures the seed's operators watched: sessions, and those kept connected.

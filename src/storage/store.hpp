@@ -188,6 +188,29 @@ struct MissedCounts {
   std::int64_t conversation_logs = 0;
 };
 
+// A device registered for push notifications (Parley's pushNotificationRegistration resource).
+// One per (owner, endpoint_id): the same app on the same device registering again replaces it.
+struct PushRegistration {
+  std::string id;           // server-wide, URL-safe; kept when a registration is replaced
+  std::string owner;        // "bob@example.org"
+  std::string endpoint_id;  // the UCWA application's endpointId: one device, one registration
+  std::string provider;     // "apns" | "fcm" | "webpush"
+  std::string token;        // APNs device token (hex), FCM registration token, or Web Push endpoint URL
+  std::string p256dh, auth; // Web Push subscription keys (base64url); empty for the others
+  std::string app_id;       // APNs topic (bundle id), FCM/Web Push: the client app's id; may be empty
+  std::string environment = "production";  // "production" | "development" (APNs sandbox)
+  bool voip = false;        // an APNs VoIP (PushKit) token: calls go as apns-push-type voip
+  std::string locale;       // e.g. "en-US", at most 35 characters
+  std::string device_name;  // what the user calls the device, at most 100 characters
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  // Health, written after each delivery attempt.
+  std::int64_t last_attempt_ms = 0;
+  std::int64_t last_success_ms = 0;
+  std::int64_t last_status = 0;   // provider's HTTP status of the last attempt; 0: none or no answer
+  std::string last_error;         // provider's reason of the last failure ("Unregistered", ...); "" after a success
+};
+
 class Store {
 public:
   virtual ~Store() = default;
@@ -335,6 +358,23 @@ public:
   // Retention: removes messages older than `before_ms` and log entries whose conversation has no
   // message left and was updated before it; returns how many messages went.
   virtual std::size_t purge_messages_before(std::int64_t before_ms) = 0;
+
+  // Push registrations. put_push_registration inserts, or replaces the one with the same
+  // (owner, endpoint_id) keeping its id and created time (health is reset); returns what is
+  // stored. Throws ParameterValidationFailure for a field out of its limits (token ≤ 4096 bytes,
+  // keys ≤ 256, app_id ≤ 255, locale ≤ 35, device_name ≤ 100, provider/environment not one of
+  // the values above) and Conflict when `id` is taken by another (owner, endpoint_id).
+  virtual PushRegistration put_push_registration(const PushRegistration& r) = 0;
+  virtual std::optional<PushRegistration> find_push_registration(std::string_view id) = 0;
+  virtual std::optional<PushRegistration> find_push_registration_of(std::string_view owner,
+                                                                    std::string_view endpoint_id) = 0;
+  // The owner's registrations, oldest first.
+  virtual std::vector<PushRegistration> list_push_registrations(std::string_view owner) = 0;
+  // At most 100 per owner are kept: put_push_registration throws Conflict beyond that.
+  virtual bool delete_push_registration(std::string_view id) = 0;
+  // Health after an attempt: success sets last_success_ms and clears last_error.
+  virtual bool record_push_attempt(std::string_view id, std::int64_t at_ms, bool success,
+                                   std::int64_t status, std::string_view error) = 0;
 
   // Small named values the server keeps for itself (admin credential hash, CA serial, ...).
   virtual std::optional<std::string> get_setting(std::string_view key) = 0;

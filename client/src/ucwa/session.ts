@@ -17,6 +17,7 @@ import {
   type Resource,
 } from './http';
 import type { SignedIn } from './discovery';
+import { CallController } from './calls';
 import type { ChatMessage, Contact, Conversation, Store } from '../store';
 
 const PGET_TIMEOUT_MS = 200_000; // the server releases an empty P-GET after 180 s at most
@@ -31,6 +32,8 @@ export type HistoryEntry = {
   with: string[];
   preview: string;
   status: string; // Archived | Missed
+  type: string; // Message | AudioLog | VideoLog
+  duration: number; // seconds, calls only
   isRead: boolean;
   at: number;
   subject: string;
@@ -79,7 +82,11 @@ export class Session {
     readonly signedIn: SignedIn,
     private readonly store: Store,
     private readonly onEnded: (notice: string) => void,
-  ) {}
+  ) {
+    this.calls = new CallController(store, (m, h, o) => this.call(m, h, o), () => this.communication(), (k, n) => this.nameOf(k, n));
+  }
+
+  readonly calls: CallController;
 
   // ---- life cycle ---------------------------------------------------------------------------
 
@@ -110,6 +117,7 @@ export class Session {
     this.wake?.();
     clearInterval(this.activityTimer);
     clearInterval(this.subscriptionTimer);
+    this.calls.stop();
     for (const t of this.typingTimers.values()) clearTimeout(t);
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
@@ -139,8 +147,9 @@ export class Session {
     this.eventsHref = linkOf(this.app, 'events') ?? '';
     const me = embedded(this.app, 'me');
     await this.call('POST', linkOf(me, 'makeMeAvailable') ?? '/me/makeMeAvailable', {
-      body: JSON.stringify({ SupportedModalities: ['Messaging'], SupportedMessageFormats: ['Plain', 'Html'] }),
+      body: JSON.stringify({ SupportedModalities: ['Messaging', 'AudioVideo'], SupportedMessageFormats: ['Plain', 'Html'] }),
     });
+    await this.calls.attach(linkOf(this.app, 'reportMyNetwork')); // before anyone calls: the policy goes by it
     clearInterval(this.activityTimer);
     this.activityTimer = setInterval(() => void this.reportActivity(), ACTIVITY_EVERY_MS);
     await this.loadState();
@@ -360,6 +369,7 @@ export class Session {
     const type = str(ev.type);
     const body = embedded(ev, rel);
     const inRel = str((ev.in as Resource | undefined)?.rel);
+    if (this.calls.handle(senderHref, ev)) return;
     switch (rel) {
       case 'presence':
         if (senderRel === 'me' && body) this.store.set((s) => ({ me: { ...s.me, availability: str(body.availability) } }));
@@ -720,6 +730,8 @@ export class Session {
         with: (Array.isArray(recipients) ? recipients : [recipients]).map((x) => x.title ?? ''),
         preview: str(l.previewMessage),
         status: str(l.status),
+        type: str(l.type) || 'Message',
+        duration: Number(l.duration ?? 0),
         isRead: l.isRead !== false,
         at: ucwaDate(l.creationTime),
         subject: str(l.subject),

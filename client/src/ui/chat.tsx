@@ -3,6 +3,7 @@ import type { Conversation, State } from '../store';
 import type { Session } from '../ucwa/session';
 import { messageBody, timeOf } from '../format';
 import { Badge, PresenceDot, Screen, availabilityLabel } from './common';
+import { CallButtons } from './call';
 
 export function ConversationList({ state, open }: { state: State; open: (id: string) => void }) {
   const list = [...state.conversations].sort((a, b) => b.updated - a.updated);
@@ -73,6 +74,7 @@ export function Chat({ state, session, id, back }: { state: State; session: Sess
           <h1 id="chat-title" tabIndex={-1}>{c.peerName}</h1>
           <span class="sub" data-testid="chat-state">{contact ? availabilityLabel(contact.availability) + ' · ' : ''}{stateText(c)}</span>
         </div>
+        <CallButtons peer={c.peer} name={c.peerName} calls={session.calls} busy={!!state.call} />
         {c.state === 'Connected' && <button type="button" onClick={() => void session.leave(id)}>End</button>}
       </div>
       <ol class="messages" ref={logRef} role="log" aria-live="polite" aria-label={`Messages with ${c.peerName}`} data-testid="messages">

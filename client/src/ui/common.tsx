@@ -29,10 +29,10 @@ export function PresenceDot({ availability }: { availability: string }) {
   return <span class={dotClass(availability)} data-availability={availability} aria-hidden="true" />;
 }
 
-export function Badge({ count, label }: { count: number; label: string }) {
+export function Badge({ count, label, testid = 'badge' }: { count: number; label: string; testid?: string }) {
   if (!count) return null;
   return (
-    <span class="badge" aria-label={`${count} ${label}`} data-testid="badge">
+    <span class="badge" aria-label={`${count} ${label}`} data-testid={testid}>
       {count > 99 ? '99+' : count}
     </span>
   );

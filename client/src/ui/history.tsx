@@ -2,6 +2,20 @@ import { useEffect, useState } from 'preact/hooks';
 import type { HistoryEntry, Session, TranscriptLine } from '../ucwa/session';
 import { dateTimeOf, messageBody, timeOf } from '../format';
 import { Screen } from './common';
+import { clock } from './call';
+
+const call = (e: HistoryEntry) => e.type === 'AudioLog' || e.type === 'VideoLog';
+
+function kindText(e: HistoryEntry): string {
+  if (call(e)) return `${e.status === 'Missed' ? 'Missed ' : ''}${e.type === 'VideoLog' ? 'video call' : 'call'}`.replace(/^./, (x) => x.toUpperCase());
+  return e.status === 'Missed' ? 'Missed conversation' : 'Conversation';
+}
+
+function callText(e: HistoryEntry): string {
+  const what = e.type === 'VideoLog' ? 'Video call' : 'Call';
+  if (e.status === 'Missed') return `Missed ${what.toLowerCase()}`;
+  return `${what}, ${clock(e.duration)}`;
+}
 
 export function History({ session, open, nameOf }: { session: Session; open: (e: HistoryEntry) => void; nameOf: (key: string) => string }) {
   const [entries, setEntries] = useState<HistoryEntry[]>([]);
@@ -28,10 +42,11 @@ export function History({ session, open, nameOf }: { session: Session; open: (e:
         {entries.map((e) => (
           <li key={e.href}>
             <button type="button" class={`row row-button${e.isRead ? '' : ' unread'}`} onClick={() => open(e)} data-read={String(e.isRead)}
-              aria-label={`${e.status === 'Missed' ? 'Missed conversation' : 'Conversation'} with ${e.with.map(nameOf).join(', ')}, ${dateTimeOf(e.at)}${e.isRead ? '' : ', unread'}`}>
+              data-type={e.type} data-status={e.status}
+              aria-label={`${kindText(e)} with ${e.with.map(nameOf).join(', ')}, ${dateTimeOf(e.at)}${e.isRead ? '' : ', unread'}`}>
               <span class="row-main">
-                <span class="name">{e.with.map(nameOf).join(', ') || 'Conversation'}{e.status === 'Missed' && <span class="tag">Missed</span>}{!e.isRead && <span class="tag tag-unread">Unread</span>}</span>
-                <span class="sub">{e.preview || e.subject}</span>
+                <span class="name">{e.with.map(nameOf).join(', ') || 'Conversation'}{e.status === 'Missed' && <span class="tag">{call(e) ? 'Missed call' : 'Missed'}</span>}{!e.isRead && <span class="tag tag-unread">Unread</span>}</span>
+                <span class="sub" data-testid="history-sub">{call(e) ? callText(e) : e.preview || e.subject}</span>
               </span>
               <time class="sub">{dateTimeOf(e.at)}</time>
             </button>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Contact, State } from '../store';
 import type { Session } from '../ucwa/session';
 import { PresenceDot, Screen, availabilityLabel } from './common';
+import { CallButtons } from './call';
 
 export function Contacts({ state, session, openChat }: { state: State; session: Session; openChat: (c: Contact) => void }) {
   const [query, setQuery] = useState('');
@@ -59,7 +60,7 @@ export function Contacts({ state, session, openChat }: { state: State; session: 
       ) : (
         <ul class="list" data-testid="contacts">
           {state.contacts.map((c) => (
-            <li key={c.key}>
+            <li key={c.key} class="contact-row">
               <button type="button" class="row row-button" data-contact={c.key} onClick={() => openChat(c)}
                 aria-label={`${c.name}, ${availabilityLabel(c.availability)}${c.note ? ', note: ' + c.note : ''}. Open chat`}>
                 <PresenceDot availability={c.availability} />
@@ -68,6 +69,7 @@ export function Contacts({ state, session, openChat }: { state: State; session: 
                   <span class="sub">{availabilityLabel(c.availability)}{c.note ? ` · ${c.note}` : ''}</span>
                 </span>
               </button>
+              <CallButtons peer={c.key} name={c.name} calls={session.calls} busy={!!state.call} />
             </li>
           ))}
         </ul>

@@ -25,6 +25,7 @@
 #include "storage/sqlite/messaging.hpp"
 #include "storage/sqlite/photos.hpp"
 #include "storage/sqlite/policies.hpp"
+#include "storage/sqlite/push.hpp"
 #include "storage/sqlite/signins.hpp"
 #include "storage/sqlite/tokens.hpp"
 #include "storage/sqlite/user_row.hpp"
@@ -331,6 +332,7 @@ public:
     if (db_.changes() == 0) return false;
     sqlite::remove_user_assignments(db_, *uri);
     sqlite::remove_user_conversation_logs(db_, *uri);
+    sqlite::remove_user_push_registrations(db_, *uri);
     tx.commit();
     return true;
   }
@@ -642,6 +644,38 @@ public:
   std::size_t purge_messages_before(std::int64_t before_ms) override {
     std::lock_guard lock(mutex_);
     return sqlite::purge_messages_before(db_, before_ms);
+  }
+
+  PushRegistration put_push_registration(const PushRegistration& r) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::put_push_registration(db_, r);
+  }
+
+  std::optional<PushRegistration> find_push_registration(std::string_view id) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::find_push_registration(db_, id);
+  }
+
+  std::optional<PushRegistration> find_push_registration_of(
+      std::string_view owner, std::string_view endpoint_id) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::find_push_registration_of(db_, owner, endpoint_id);
+  }
+
+  std::vector<PushRegistration> list_push_registrations(std::string_view owner) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::list_push_registrations(db_, owner);
+  }
+
+  bool delete_push_registration(std::string_view id) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::delete_push_registration(db_, id);
+  }
+
+  bool record_push_attempt(std::string_view id, std::int64_t at_ms, bool success,
+                           std::int64_t status, std::string_view error) override {
+    std::lock_guard lock(mutex_);
+    return sqlite::record_push_attempt(db_, id, at_ms, success, status, error);
   }
 
   int schema_version() override {

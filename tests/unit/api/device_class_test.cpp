@@ -1,5 +1,6 @@
 // The device class decides how long an application may stay silent (UCWA.md §3.1, §6.2), so a
 // phone misread as a desktop would be signed out after an hour instead of three days.
+#include "api/application_state.hpp"
 #include "api/engine.hpp"
 #include "api/resources.hpp"
 #include "presence/contact_json.hpp"
@@ -37,14 +38,21 @@ Application make_app(std::string type, std::string agent) {
                      classify_device(type, agent), "/ucwa/oauth/v1/applications/a1");
 }
 
-TEST(DeviceClass, PhonesAndTabletsButNotAndroidGetTheLongSession) {
-  EXPECT_TRUE(make_app("Phone", "Parley/1.0 (iPhone)").long_session());
-  EXPECT_TRUE(make_app("Tablet", "Parley/1.0").long_session());
-  EXPECT_FALSE(make_app("Desktop", "Parley/1.0").long_session());
-  EXPECT_FALSE(make_app("Browser", "Mozilla/5.0 Chrome/120").long_session());
-  // Android keeps the short session, as Skype for Business gave it (no push to wake it yet).
-  EXPECT_FALSE(make_app("", "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36").long_session());
-  EXPECT_FALSE(make_app("Phone", "Parley/1.0 (Android 14)").long_session());
+TEST(DeviceClass, OnlyPhonesAndTabletsThatCanBeWokenByPushGetTheLongSession) {
+  const auto registered = [](Application&& app) {
+    app.state().push_registered = true;
+    return app.long_session();
+  };
+  // Without a push registration nothing can wake the app: the short session, as for anyone.
+  EXPECT_FALSE(make_app("Phone", "Parley/1.0 (iPhone)").long_session());
+  EXPECT_FALSE(make_app("Tablet", "Parley/1.0").long_session());
+  EXPECT_TRUE(registered(make_app("Phone", "Parley/1.0 (iPhone)")));
+  EXPECT_TRUE(registered(make_app("Tablet", "Parley/1.0")));
+  // Android too, now that FCM can wake it (Skype for Business could not).
+  EXPECT_TRUE(registered(make_app("", "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36")));
+  // A desktop or a browser keeps the short session even when it takes pushes.
+  EXPECT_FALSE(registered(make_app("Desktop", "Parley/1.0")));
+  EXPECT_FALSE(registered(make_app("Browser", "Mozilla/5.0 Chrome/120")));
   EXPECT_TRUE(android_agent("", "Mozilla/5.0 (Linux; Android 14)"));
   EXPECT_FALSE(android_agent("Phone", "Parley/1.0 (iPhone)"));
 }

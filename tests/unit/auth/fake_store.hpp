@@ -350,6 +350,26 @@ public:
   storage::MissedCounts missed_counts(std::string_view) override { not_used(); }
   std::size_t purge_messages_before(std::int64_t) override { not_used(); }
 
+  // Nor are push registrations.
+  storage::PushRegistration put_push_registration(const storage::PushRegistration&) override {
+    not_used();
+  }
+  std::optional<storage::PushRegistration> find_push_registration(std::string_view) override {
+    not_used();
+  }
+  std::optional<storage::PushRegistration> find_push_registration_of(std::string_view,
+                                                                     std::string_view) override {
+    not_used();
+  }
+  std::vector<storage::PushRegistration> list_push_registrations(std::string_view) override {
+    not_used();
+  }
+  bool delete_push_registration(std::string_view) override { not_used(); }
+  bool record_push_attempt(std::string_view, std::int64_t, bool, std::int64_t,
+                           std::string_view) override {
+    not_used();
+  }
+
   std::optional<std::string> get_setting(std::string_view) override { return std::nullopt; }
   void put_setting(std::string_view, std::string_view) override {}
   int schema_version() override { return 2; }

@@ -130,7 +130,7 @@ TEST(Validate, NamesAndChoicesAreCaseInsensitiveAndComeOutCanonical) {
 TEST(Validate, UnknownSettingNamesTheKindAndTheKnownOnes) {
   const auto msg = failure_of([] { validate(Kind::push, obj(R"({"EnableMPNS": true})")); });
   EXPECT_EQ(msg, "unknown setting EnableMPNS for push; known: EnableApplePushNotificationService, "
-                 "EnableFirebaseCloudMessaging, EnableWebPush");
+                 "EnableFirebaseCloudMessaging, EnableWebPush, EnableMessagePreviews");
   // A mobility field is not an mcx field.
   EXPECT_NE(failure_of([] { validate(Kind::mcx, obj(R"({"EnableMobility": true})")); })
                 .find("unknown setting EnableMobility for mcx"),

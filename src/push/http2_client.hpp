@@ -1,0 +1,68 @@
+#pragma once
+// An HTTPS client for push providers on libcurl's multi interface, driven by an Asio executor:
+// no thread per request, one long-lived connection per origin, requests to one origin multiplexed
+// over HTTP/2 (APNs requires HTTP/2; FCM and Web Push services take it). Thread-safe: send() may
+// be called from any thread; completions run on the client's strand.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace parley::push {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;
+  Headers headers;
+  std::string body;
+  std::chrono::milliseconds timeout{10000};
+};
+
+struct HttpResponse {
+  long status = 0;        // 0: no HTTP answer (see error)
+  long http_version = 0;  // 2 for HTTP/2, 1 for HTTP/1.x
+  Headers headers;        // names lower-case
+  std::string body;       // at most Http2ClientOptions::max_response_bytes
+  std::string error;      // transport failure in words ("connection refused", "timed out", ...)
+  std::chrono::microseconds elapsed{0};
+  std::string header(std::string_view name) const;  // case-insensitive; "" when absent
+};
+
+struct Http2ClientOptions {
+  std::string ca_file;      // PEM bundle to verify providers with; empty: the system's
+  bool verify_peer = true;
+  std::size_t max_response_bytes = 64 * 1024;
+  std::size_t max_in_flight = 10000;  // beyond this, send() answers at once with an error
+  std::chrono::seconds connect_timeout{10};
+};
+
+class Http2Client {
+public:
+  Http2Client(boost::asio::any_io_executor executor, Http2ClientOptions options);
+  ~Http2Client();  // requests still in flight complete with error "client stopped"
+  Http2Client(const Http2Client&) = delete;
+  Http2Client& operator=(const Http2Client&) = delete;
+
+  void send(HttpRequest request, std::function<void(HttpResponse)> done);
+  boost::asio::awaitable<HttpResponse> send(HttpRequest request);
+
+  // Connections opened since the start (tests: one long-lived connection per origin).
+  std::size_t connections_opened() const;
+  std::size_t in_flight() const;
+
+private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace parley::push

@@ -1,0 +1,326 @@
+// When and how a device is woken: the event observer, the grace period, delivery with retries
+// within the TTL, dead registrations, health, and the test notification.
+#include "push/push_service_impl.hpp"
+
+#include "api/application_state.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace parley::push {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The VAPID key: configured, or generated once into the data directory (owner-only).
+SigningKey load_vapid_key(const Config& config) {
+  std::filesystem::path path = config.push.webpush.vapid_key_file;
+  const bool generated = path.empty();
+  if (generated) path = std::filesystem::path(config.data_dir) / "push" / "vapid.pem";
+  if (std::filesystem::exists(path)) {
+    auto key = SigningKey::from_pem(read_secret_file(path, "the VAPID key"));
+    if (!key.is_p256()) throw std::runtime_error("the VAPID key " + path.string() + " is not an EC P-256 key");
+    return key;
+  }
+  if (!generated) throw std::runtime_error("the VAPID key " + path.string() + " does not exist");
+  auto key = SigningKey::generate_p256();
+  std::filesystem::create_directories(path.parent_path());
+  const auto tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << key.private_pem();
+    if (!out) throw std::runtime_error("cannot write the VAPID key to " + tmp);
+  }
+  std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::rename(tmp, path);
+  logger("push")->info("generated the Web Push (VAPID) key {}", path.string());
+  return key;
+}
+
+void log_failure(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    logger("push")->warn("push delivery failed: {}", ex.what());
+  }
+}
+
+}  // namespace
+
+PushService::PushService(api::Engine& engine, const Config& config, asio::any_io_executor executor)
+    : engine_(engine), ctx_(engine.context()), config_(config), executor_(std::move(executor)) {
+  const auto& push = config.push;
+  if (!push.apns.key_file.empty()) apns_ = make_apns(executor_, push.apns);
+  if (!push.fcm.service_account_file.empty()) fcm_ = make_fcm(executor_, push.fcm);
+  auto vapid = load_vapid_key(config);
+  vapid_public_ = base64url(vapid.public_point());
+  std::string subject = push.webpush.subject;
+  if (subject.empty())
+    subject = "mailto:postmaster@" + (config.sip_domains.empty() ? std::string("localhost") : config.sip_domains.front());
+  webpush_ = make_webpush(executor_, push.webpush, std::move(vapid), std::move(subject));
+}
+
+Provider* PushService::provider(std::string_view name) const {
+  if (name == "apns") return apns_.get();
+  if (name == "fcm") return fcm_.get();
+  if (name == "webpush") return webpush_.get();
+  return nullptr;
+}
+
+bool PushService::enabled(const policy::PushConfig& c, std::string_view name) const {
+  if (!provider(name)) return false;
+  return name == "apns" ? c.apns : name == "fcm" ? c.fcm : c.web_push;
+}
+
+std::string PushService::why_not(const policy::PushConfig& c, std::string_view name) const {
+  const std::string setting = name == "apns" ? "EnableApplePushNotificationService"
+                              : name == "fcm" ? "EnableFirebaseCloudMessaging"
+                                              : "EnableWebPush";
+  if (!provider(name))
+    return std::string(name) + " is not configured on this server ([push." + std::string(name) + "] in parleyd.toml)";
+  if (!enabled(c, name)) return std::string(name) + " is switched off (parley config set push --" + setting + ")";
+  return {};
+}
+
+// ---- from event to notification ---------------------------------------------------------------
+
+void PushService::observe(api::Application& app, const events::Event& e) {
+  auto n = classify(e);
+  if (!n) return;
+  auto self = shared_from_this();
+  asio::co_spawn(executor_, watch(self, app.id(), app.owner(), app.endpoint_id(), Clock::now(), std::move(*n)),
+                 log_failure);
+}
+
+asio::awaitable<void> PushService::watch(std::shared_ptr<PushService> self, std::string app_id,
+                                         std::string owner, std::string endpoint_id,
+                                         Clock::time_point queued, Notification n) {
+  const auto grace = self->engine_.scaled(std::chrono::milliseconds(self->config_.push.grace_ms));
+  asio::steady_timer timer(self->executor_);
+  // At most a few looks: the grace runs from the last P-GET, which only moves back in time.
+  for (int look = 0;; ++look) {
+    auto app = self->engine_.find(app_id);
+    if (!app) co_return;
+    bool listening = false;
+    Clock::time_point last{};
+    {
+      auto& p = app->state();
+      std::lock_guard lock(p.mutex);
+      for (const auto& [instance, channel] : p.channels) {
+        listening = listening || channel->parked();
+        last = std::max(last, channel->last_pget_end());
+      }
+    }
+    // A P-GET is waiting (it takes the event now), or one came since (it took it).
+    if (listening || last > queued) co_return;
+    const auto quiet = Clock::now() - last;
+    if (quiet >= grace) break;
+    if (look == 3) co_return;
+    timer.expires_after(grace - quiet);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  co_await self->deliver(owner, endpoint_id, std::move(n));
+}
+
+asio::awaitable<void> PushService::deliver(std::string owner, std::string endpoint_id, Notification n) {
+  storage::Store* store = ctx_.store;
+  auto find = [store, owner, endpoint_id] { return store->find_push_registration_of(owner, endpoint_id); };
+  const auto reg = co_await ctx_.pool->store(find);
+  if (!reg) co_return;
+  const auto who = co_await context_of(owner, n.from);
+  if (!who.policy.enable_push_notifications) {
+    logger("push")->debug("no push to {}: EnablePushNotifications is off", owner);
+    co_return;
+  }
+  Provider* p = provider(reg->provider);
+  if (!p || !enabled(who.push, reg->provider)) {
+    co_await record(reg->id, false, 0, why_not(who.push, reg->provider));
+    co_return;
+  }
+  const Text text = text_of(n, who.display_from, who.push.previews);
+  const auto expires = std::chrono::system_clock::now() + std::chrono::seconds(config_.push.ttl_seconds);
+  auto backoff = engine_.scaled(std::chrono::milliseconds(1000));
+  asio::steady_timer timer(executor_);
+  for (int attempt = 1;; ++attempt) {
+    const Delivery d = co_await p->send(Message{&*reg, &n, text, expires});
+    if (d.ok) {
+      ++counters_.sent;
+      co_await record(reg->id, true, d.status, {});
+      logger("push")->debug("{} push to {} ({}) delivered in {} ms", to_string(n.kind), owner,
+                            reg->provider, d.latency.count() / 1000);
+      co_return;
+    }
+    if (d.unregistered) {
+      ++counters_.unregistered;
+      co_await forget(*reg, d.reason);
+      co_return;
+    }
+    if (!d.retry) {
+      ++counters_.failed;
+      co_await record(reg->id, false, d.status, d.reason);
+      logger("push")->warn("{} refused a push to {}: {} {}", reg->provider, owner, d.status, d.reason);
+      co_return;
+    }
+    auto wait = std::max(backoff, engine_.scaled(std::chrono::duration_cast<std::chrono::milliseconds>(d.retry_after)));
+    if (std::chrono::system_clock::now() + wait >= expires) {
+      ++counters_.expired;
+      const std::string why = "dropped after " + std::to_string(attempt) + " attempt(s), TTL of " +
+                              std::to_string(config_.push.ttl_seconds) + " s reached: " + d.reason;
+      co_await record(reg->id, false, d.status, why);
+      logger("push")->warn("push to {} ({}) {}", owner, reg->provider, why);
+      co_return;
+    }
+    ++counters_.retried;
+    co_await record(reg->id, false, d.status, d.reason);
+    timer.expires_after(wait);
+    co_await timer.async_wait(asio::use_awaitable);
+    backoff = std::min(backoff * 2, engine_.scaled(std::chrono::milliseconds(60000)));
+  }
+}
+
+asio::awaitable<PushService::Who> PushService::context_of(std::string owner, std::string from) {
+  storage::Store* store = ctx_.store;
+  auto find = [store, owner, from] {
+    auto user = store->find_user(owner);
+    auto sender = from.empty() ? std::nullopt : store->find_user(from);
+    return std::make_pair(std::move(user), std::move(sender));
+  };
+  const auto [user, sender] = co_await ctx_.pool->store(find);
+  Who who;
+  const std::string site = user ? user->profile.site : std::string();
+  who.policy = ctx_.policies->mobility(owner, site);
+  who.push = ctx_.policies->push(site);
+  who.display_from = sender && !sender->profile.display_name.empty() ? sender->profile.display_name : from;
+  co_return who;
+}
+
+asio::awaitable<void> PushService::record(std::string id, bool success, long status, std::string error) {
+  storage::Store* store = ctx_.store;
+  const std::int64_t at = now_ms();
+  auto job = [store, id, at, success, status, error] {
+    return store->record_push_attempt(id, at, success, status, error);
+  };
+  co_await ctx_.pool->store(job);
+}
+
+// The provider says the token is dead: the registration goes, and the application (if it still
+// runs) is no longer one that push can wake.
+asio::awaitable<void> PushService::forget(storage::PushRegistration reg, std::string reason) {
+  storage::Store* store = ctx_.store;
+  const std::string id = reg.id;
+  auto job = [store, id] { return store->delete_push_registration(id); };
+  co_await ctx_.pool->store(job);
+  for (auto& app : engine_.applications_of(reg.owner))
+    if (app->endpoint_id() == reg.endpoint_id) {
+      std::lock_guard lock(app->state().mutex);
+      app->state().push_registered = false;
+    }
+  logger("push")->info("{} registration of {} ({}) deleted: the provider said {}", reg.provider,
+                       reg.owner, reg.device_name.empty() ? reg.endpoint_id : reg.device_name, reason);
+}
+
+// ---- administration -----------------------------------------------------------------------------
+
+asio::awaitable<json::array> PushService::status(std::string user) {
+  storage::Store* store = ctx_.store;
+  auto list = [store, user] { return store->list_push_registrations(user); };
+  const auto regs = co_await ctx_.pool->store(list);
+  json::array out;
+  for (const auto& r : regs) out.emplace_back(registration_json(r, ""));
+  co_return out;
+}
+
+asio::awaitable<json::array> PushService::test(std::string user, std::string device) {
+  storage::Store* store = ctx_.store;
+  auto list = [store, user] { return store->list_push_registrations(user); };
+  const auto regs = co_await ctx_.pool->store(list);
+  const auto who = co_await context_of(user, "");
+  Notification n;
+  n.kind = Kind::test;
+  n.collapse_id = "parley-test";
+  const Text text = text_of(n, "", false);
+  json::array out;
+  for (const auto& r : regs) {
+    if (!device.empty() && r.id != device) continue;
+    json::object row{{"device", r.id},
+                     {"deviceName", r.device_name},
+                     {"provider", r.provider},
+                     {"endpointId", r.endpoint_id}};
+    Provider* p = provider(r.provider);
+    std::string why = why_not(who.push, r.provider);
+    if (why.empty() && !who.policy.enable_push_notifications)
+      why = "the user's mobility policy has EnablePushNotifications = False";
+    if (!why.empty()) {
+      row["ok"] = false;
+      row["status"] = 0;
+      row["reason"] = why;
+      row["latencyMs"] = 0;
+      out.emplace_back(std::move(row));
+      continue;
+    }
+    const auto expires = std::chrono::system_clock::now() + std::chrono::seconds(config_.push.ttl_seconds);
+    const Delivery d = co_await p->send(Message{&r, &n, text, expires});
+    if (d.unregistered) co_await forget(r, d.reason);
+    else co_await record(r.id, d.ok, d.status, d.ok ? std::string() : d.reason);
+    row["ok"] = d.ok;
+    row["status"] = d.status;
+    row["reason"] = d.ok ? std::string("delivered") : d.reason;
+    row["latencyMs"] = static_cast<double>(d.latency.count()) / 1000.0;
+    if (d.unregistered) row["registrationDeleted"] = true;
+    out.emplace_back(std::move(row));
+  }
+  if (!device.empty() && out.empty()) throw NotFound("no push registration " + device + " for " + user);
+  co_return out;
+}
+
+// ---- the module's face -------------------------------------------------------------------------
+
+std::shared_ptr<PushService> start_push(api::Engine& engine, const Config& config,
+                                        http::SiteRouters& routers, asio::any_io_executor executor) {
+  auto service = std::make_shared<PushService>(engine, config, std::move(executor));
+  service->register_routes(routers);
+  engine.set_event_observer([weak = std::weak_ptr<PushService>(service)](api::Application& app,
+                                                                        const events::Event& e) {
+    if (auto s = weak.lock()) s->observe(app, e);
+  });
+  std::vector<std::string> names = configured_providers(*service);
+  logger("push")->info("push providers configured: {} (each also needs `parley config set push`)",
+                       names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")));
+  return service;
+}
+
+const PushCounters& counters(const PushService& service) { return service.counters_; }
+
+std::vector<std::string> configured_providers(const PushService& service) {
+  std::vector<std::string> out;
+  for (const char* name : {"apns", "fcm", "webpush"})
+    if (service.provider(name)) out.emplace_back(name);
+  return out;
+}
+
+asio::awaitable<json::array> push_status(PushService& service, std::string user) {
+  return service.status(std::move(user));
+}
+
+asio::awaitable<json::array> test_push(PushService& service, std::string user, std::string device) {
+  return service.test(std::move(user), std::move(device));
+}
+
+}  // namespace parley::push
