@@ -8,6 +8,7 @@ import { Chat, ConversationList } from './ui/chat';
 import { History, Transcript } from './ui/history';
 import { Badge, PresenceDot, Screen, availabilityLabel } from './ui/common';
 import { CallScreen } from './ui/call';
+import { localChatId, onOpenRequests, usePush } from './ucwa/push';
 
 const SAVED = 'parley.signedIn';
 
@@ -34,11 +35,16 @@ export function App() {
   const [error, setError] = useState<string | undefined>();
   const [path, setPath] = useState(route());
   const [entry, setEntry] = useState<HistoryEntry | null>(null);
+  const push = usePush(session?.push);
 
   useEffect(() => {
     const onHash = () => setPath(route());
     window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
+    const stopOpen = onOpenRequests((r) => (location.hash = r)); // a tapped notification
+    return () => {
+      window.removeEventListener('hashchange', onHash);
+      stopOpen();
+    };
   }, []);
 
   const ended = (notice: string) => {
@@ -100,7 +106,7 @@ export function App() {
   let screen;
   switch (view) {
     case 'chat':
-      screen = <Chat state={state} session={session} id={arg ?? ''} back={() => go('chats')} />;
+      screen = <Chat state={state} session={session} id={localChatId(state.conversations, arg ?? '')} back={() => go('chats')} />;
       break;
     case 'chats':
       screen = <ConversationList state={state} open={(id) => go('chat', id)} />;
@@ -120,6 +126,12 @@ export function App() {
         <Screen title="Settings">
           <p>Signed in as <strong data-testid="signed-in-as">{state.user}</strong>.</p>
           <p class="sub">Connection: {CONNECTION_TEXT[state.connection]}</p>
+          <label class="switch">
+            <input type="checkbox" data-testid="push-toggle" checked={push.enabled} disabled={!push.available || push.busy}
+              onChange={(e) => void (e.currentTarget.checked ? session.push.enable() : session.push.disable())} />
+            {' '}Notifications when Parley is in the background
+          </label>
+          {push.problem && <p class="sub" data-testid="push-problem">{push.problem}</p>}
           <button type="button" class="danger" onClick={() => {
             void session.signOut().finally(() => {
               sessionStorage.removeItem(SAVED);

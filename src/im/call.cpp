@@ -182,8 +182,9 @@ void CallService::end_ringing_locked(Call& c, std::string_view outcome) {
     if (!app) continue;
     push_comm(*app, "audioVideoInvitation", call_inv_href(*app, c), EventType::completed,
               call_invitation_json(*app, c, true, "Failed"), "Failed",
-              accepted ? reason("Gone", "AnsweredElsewhere", "answered on another device")
-                       : reason("Gone", "Cancelled", "the call ended before it was answered"));
+              accepted                ? reason("Gone", "AnsweredElsewhere", "answered on another device")
+              : outcome == "declined" ? reason("Gone", "Declined", "declined on another device")
+                                      : reason("Gone", "MissedCall", "the call ended before anyone answered"));
     push_comm(*app, "conversation", call_conv_href(*app, c), EventType::deleted,
               call_conversation_json(*app, c, "Disconnected"));
   }

@@ -113,6 +113,7 @@ void CallService::end_renegotiation_locked(Call& c, bool success, std::string_vi
   const Renegotiation r = std::move(*c.renegotiation);
   c.renegotiation.reset();
   const std::string offerer_user = r.from_app == c.caller_app ? c.caller : c.callee;
+  const bool timed_out = !success && why.starts_with("nobody");
   if (success) {
     const auto offer = sdp::parse(r.offer);
     const auto answered = sdp::parse(answer);
@@ -126,7 +127,10 @@ void CallService::end_renegotiation_locked(Call& c, bool success, std::string_vi
   const std::string path = "/audioVideo/renegotiations/" + r.id;
   if (auto offerer = app_of(r.from_app)) {
     json::object why_json;
-    if (!success) why_json = json::object{{"code", "Forbidden"}, {"subcode", "Declined"}, {"message", why}};
+    if (!success)
+      why_json = json::object{{"code", timed_out ? "Timeout" : "Forbidden"},
+                              {"subcode", timed_out ? "NoAnswer" : "Declined"},
+                              {"message", why}};
     push(*offerer, "conversation", call_conv_href(*offerer, c), "audioVideoRenegotiation",
          call_conv_href(*offerer, c) + path, EventType::completed,
          renegotiation_json(*offerer, c, r, false, answer), success ? "Success" : "Failed",

@@ -143,9 +143,24 @@ int run_edge_only(const Config& cfg, const fs::path& data_dir, std::ostream& out
   return 0;
 }
 
+// A public relay port of 0 stands for the port the listener got (configured ":0").
+void fill_public_ports(EdgeConfig& e, const EdgeAddresses& bound) {
+  const auto fill = [](std::uint16_t& port, const std::vector<std::string>& where) {
+    if (port != 0 || where.empty()) return;
+    const auto colon = where.front().rfind(':');
+    port = static_cast<std::uint16_t>(std::stoul(where.front().substr(colon + 1)));
+  };
+  fill(e.public_udp_port, bound.udp);
+  fill(e.public_tcp_port, bound.tcp);
+  fill(e.public_tls_port, bound.tls);
+}
+
 }  // namespace
 
-int run_server(const Config& cfg, std::ostream& out) {
+int run_server(const Config& given, std::ostream& out) {
+  // Mutable until serving starts: the relay's advertised ports are known once it is bound.
+  Config config = given;
+  const Config& cfg = config;
   auto log = logger("parleyd");
   if (!set_log_level(cfg.log_level)) {
     log->error("unknown log level {}", cfg.log_level);
@@ -297,6 +312,7 @@ int run_server(const Config& cfg, std::ostream& out) {
     if (cfg.roles.edge) {
       edge = start_edge(cfg, data_dir, tls->native_handle(), &metrics);
       edge_where = edge_addresses(*edge);
+      fill_public_ports(config.edge, *edge_where);
     }
     write_endpoints_file(data_dir, bound, edge_where ? &*edge_where : nullptr);
 

@@ -3,6 +3,7 @@
 // the call on hold and hang up, and both histories show the call. Also what a user meets when a
 // call does not go through: nobody can take it, a decline, a cancel, no answer, bad SDP, and a
 // mobility policy that keeps video off a cellular network.
+#include "call_sdp.hpp"
 #include "ucwa_client.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -10,9 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <functional>
-#include <sstream>
 #include <thread>
 
 namespace parley::e2e {
@@ -23,252 +22,11 @@ using namespace std::chrono_literals;
 
 constexpr char kSdp[] = "Content-Type: application/sdp";
 
-// What Chromium offers for getUserMedia({audio: true, video: true}) after gathering through the
-// Edge relay (no trickle in UCWA): audio and video bundled, relay candidates, DTLS role actpass.
-constexpr char kAliceOffer[] =
-    "v=0\r\n"
-    "o=- 7614219274584779017 2 IN IP4 127.0.0.1\r\n"
-    "s=-\r\n"
-    "t=0 0\r\n"
-    "a=group:BUNDLE 0 1\r\n"
-    "a=extmap-allow-mixed\r\n"
-    "a=msid-semantic: WMS 5b1e9d2a-7c3f-4e80-a6d4-2f9b0c81e735\r\n"
-    "m=audio 61002 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126\r\n"
-    "c=IN IP4 198.51.100.20\r\n"
-    "a=rtcp:9 IN IP4 0.0.0.0\r\n"
-    "a=candidate:2999745851 1 udp 2122260223 192.168.1.23 53611 typ host generation 0 network-id 1\r\n"
-    "a=candidate:1873251694 1 udp 41885695 198.51.100.20 61002 typ relay raddr 203.0.113.45 rport 53611 generation 0 network-id 1\r\n"
-    "a=candidate:1873251694 1 udp 25108223 198.51.100.20 61004 typ relay raddr 203.0.113.45 rport 53611 generation 0 network-id 1\r\n"
-    "a=ice-ufrag:hT4q\r\n"
-    "a=ice-pwd:Vb3kPz9QwX1sLm7NcRt5Yd2e\r\n"
-    "a=ice-options:trickle\r\n"
-    "a=fingerprint:sha-256 4A:8D:21:F0:C7:3E:99:B2:15:6C:D8:0A:E3:47:7F:12:BC:90:5E:6D:A1:08:F4:3B:C2:77:1D:E9:60:85:2F:AB\r\n"
-    "a=setup:actpass\r\n"
-    "a=mid:0\r\n"
-    "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
-    "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
-    "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
-    "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
-    "a=sendrecv\r\n"
-    "a=msid:5b1e9d2a-7c3f-4e80-a6d4-2f9b0c81e735 e0c4a7b1-93d2-4f6e-8a15-7b2d9c0e4f38\r\n"
-    "a=rtcp-mux\r\n"
-    "a=rtpmap:111 opus/48000/2\r\n"
-    "a=rtcp-fb:111 transport-cc\r\n"
-    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
-    "a=rtpmap:63 red/48000/2\r\n"
-    "a=fmtp:63 111/111\r\n"
-    "a=rtpmap:9 G722/8000\r\n"
-    "a=rtpmap:0 PCMU/8000\r\n"
-    "a=rtpmap:8 PCMA/8000\r\n"
-    "a=rtpmap:13 CN/8000\r\n"
-    "a=rtpmap:110 telephone-event/48000\r\n"
-    "a=rtpmap:126 telephone-event/8000\r\n"
-    "a=ssrc:2231859402 cname:Qm3vT8kLx2RfYp0a\r\n"
-    "a=ssrc:2231859402 msid:5b1e9d2a-7c3f-4e80-a6d4-2f9b0c81e735 e0c4a7b1-93d2-4f6e-8a15-7b2d9c0e4f38\r\n"
-    "m=video 61002 UDP/TLS/RTP/SAVPF 96 97 102 103 45 46\r\n"
-    "c=IN IP4 198.51.100.20\r\n"
-    "a=rtcp:9 IN IP4 0.0.0.0\r\n"
-    "a=candidate:2999745851 1 udp 2122260223 192.168.1.23 53611 typ host generation 0 network-id 1\r\n"
-    "a=candidate:1873251694 1 udp 41885695 198.51.100.20 61002 typ relay raddr 203.0.113.45 rport 53611 generation 0 network-id 1\r\n"
-    "a=ice-ufrag:hT4q\r\n"
-    "a=ice-pwd:Vb3kPz9QwX1sLm7NcRt5Yd2e\r\n"
-    "a=ice-options:trickle\r\n"
-    "a=fingerprint:sha-256 4A:8D:21:F0:C7:3E:99:B2:15:6C:D8:0A:E3:47:7F:12:BC:90:5E:6D:A1:08:F4:3B:C2:77:1D:E9:60:85:2F:AB\r\n"
-    "a=setup:actpass\r\n"
-    "a=mid:1\r\n"
-    "a=extmap:14 urn:ietf:params:rtp-hdrext:toffset\r\n"
-    "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
-    "a=extmap:13 urn:3gpp:video-orientation\r\n"
-    "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
-    "a=sendrecv\r\n"
-    "a=msid:5b1e9d2a-7c3f-4e80-a6d4-2f9b0c81e735 3d7f0b92-c1a4-4e5b-9f28-60e8d2a7c4b1\r\n"
-    "a=rtcp-mux\r\n"
-    "a=rtcp-rsize\r\n"
-    "a=rtpmap:96 VP8/90000\r\n"
-    "a=rtcp-fb:96 goog-remb\r\n"
-    "a=rtcp-fb:96 transport-cc\r\n"
-    "a=rtcp-fb:96 ccm fir\r\n"
-    "a=rtcp-fb:96 nack\r\n"
-    "a=rtcp-fb:96 nack pli\r\n"
-    "a=rtpmap:97 rtx/90000\r\n"
-    "a=fmtp:97 apt=96\r\n"
-    "a=rtpmap:102 H264/90000\r\n"
-    "a=rtcp-fb:102 goog-remb\r\n"
-    "a=rtcp-fb:102 transport-cc\r\n"
-    "a=rtcp-fb:102 nack pli\r\n"
-    "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
-    "a=rtpmap:103 rtx/90000\r\n"
-    "a=fmtp:103 apt=102\r\n"
-    "a=rtpmap:45 AV1/90000\r\n"
-    "a=rtcp-fb:45 nack pli\r\n"
-    "a=rtpmap:46 rtx/90000\r\n"
-    "a=fmtp:46 apt=45\r\n"
-    "a=ssrc-group:FID 3407715328 1150380263\r\n"
-    "a=ssrc:3407715328 cname:Qm3vT8kLx2RfYp0a\r\n"
-    "a=ssrc:1150380263 cname:Qm3vT8kLx2RfYp0a\r\n";
-
-// Chromium's answer to it on Bob's side: the same bundle, his own credentials, DTLS role active.
-constexpr char kBobAnswer[] =
-    "v=0\r\n"
-    "o=- 2890844526172635512 2 IN IP4 127.0.0.1\r\n"
-    "s=-\r\n"
-    "t=0 0\r\n"
-    "a=group:BUNDLE 0 1\r\n"
-    "a=extmap-allow-mixed\r\n"
-    "a=msid-semantic: WMS 8e2a6f14-0b9c-4d73-a5e1-c39d7b2f6a08\r\n"
-    "m=audio 62110 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126\r\n"
-    "c=IN IP4 198.51.100.20\r\n"
-    "a=rtcp:9 IN IP4 0.0.0.0\r\n"
-    "a=candidate:3120917004 1 udp 41885695 198.51.100.20 62110 typ relay raddr 192.0.2.77 rport 40112 generation 0 network-id 2\r\n"
-    "a=ice-ufrag:Zk9m\r\n"
-    "a=ice-pwd:Gq7uR2wY8aLc4Xn0Tb6vHs1D\r\n"
-    "a=ice-options:trickle\r\n"
-    "a=fingerprint:sha-256 9E:03:B7:5C:44:D1:2A:F8:6B:E0:17:C3:8D:59:A2:7E:31:CC:04:F6:B9:5D:E8:12:7A:43:96:0F:DB:28:C5:61\r\n"
-    "a=setup:active\r\n"
-    "a=mid:0\r\n"
-    "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
-    "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
-    "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
-    "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
-    "a=sendrecv\r\n"
-    "a=msid:8e2a6f14-0b9c-4d73-a5e1-c39d7b2f6a08 b4d1e7c2-5a39-48f0-9e6b-12c7a0d3f5e9\r\n"
-    "a=rtcp-mux\r\n"
-    "a=rtpmap:111 opus/48000/2\r\n"
-    "a=rtcp-fb:111 transport-cc\r\n"
-    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
-    "a=rtpmap:63 red/48000/2\r\n"
-    "a=fmtp:63 111/111\r\n"
-    "a=rtpmap:9 G722/8000\r\n"
-    "a=rtpmap:0 PCMU/8000\r\n"
-    "a=rtpmap:8 PCMA/8000\r\n"
-    "a=rtpmap:13 CN/8000\r\n"
-    "a=rtpmap:110 telephone-event/48000\r\n"
-    "a=rtpmap:126 telephone-event/8000\r\n"
-    "a=ssrc:1720349951 cname:Hy5pW0cTq8LbNz3e\r\n"
-    "m=video 62110 UDP/TLS/RTP/SAVPF 96 97 102 103 45 46\r\n"
-    "c=IN IP4 198.51.100.20\r\n"
-    "a=rtcp:9 IN IP4 0.0.0.0\r\n"
-    "a=ice-ufrag:Zk9m\r\n"
-    "a=ice-pwd:Gq7uR2wY8aLc4Xn0Tb6vHs1D\r\n"
-    "a=ice-options:trickle\r\n"
-    "a=fingerprint:sha-256 9E:03:B7:5C:44:D1:2A:F8:6B:E0:17:C3:8D:59:A2:7E:31:CC:04:F6:B9:5D:E8:12:7A:43:96:0F:DB:28:C5:61\r\n"
-    "a=setup:active\r\n"
-    "a=mid:1\r\n"
-    "a=extmap:14 urn:ietf:params:rtp-hdrext:toffset\r\n"
-    "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
-    "a=extmap:13 urn:3gpp:video-orientation\r\n"
-    "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
-    "a=sendrecv\r\n"
-    "a=msid:8e2a6f14-0b9c-4d73-a5e1-c39d7b2f6a08 71c0e9a3-d284-4b6f-a1e7-5f3b08c2d9e4\r\n"
-    "a=rtcp-mux\r\n"
-    "a=rtcp-rsize\r\n"
-    "a=rtpmap:96 VP8/90000\r\n"
-    "a=rtcp-fb:96 goog-remb\r\n"
-    "a=rtcp-fb:96 transport-cc\r\n"
-    "a=rtcp-fb:96 ccm fir\r\n"
-    "a=rtcp-fb:96 nack\r\n"
-    "a=rtcp-fb:96 nack pli\r\n"
-    "a=rtpmap:97 rtx/90000\r\n"
-    "a=fmtp:97 apt=96\r\n"
-    "a=rtpmap:102 H264/90000\r\n"
-    "a=rtcp-fb:102 goog-remb\r\n"
-    "a=rtcp-fb:102 transport-cc\r\n"
-    "a=rtcp-fb:102 nack pli\r\n"
-    "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
-    "a=rtpmap:103 rtx/90000\r\n"
-    "a=fmtp:103 apt=102\r\n"
-    "a=rtpmap:45 AV1/90000\r\n"
-    "a=rtcp-fb:45 nack pli\r\n"
-    "a=rtpmap:46 rtx/90000\r\n"
-    "a=fmtp:46 apt=45\r\n"
-    "a=ssrc-group:FID 2605162741 3987120556\r\n"
-    "a=ssrc:2605162741 cname:Hy5pW0cTq8LbNz3e\r\n"
-    "a=ssrc:3987120556 cname:Hy5pW0cTq8LbNz3e\r\n";
-
 // ---- text helpers -------------------------------------------------------------------------
 
 std::string str(const json::value& v) {
   return v.is_string() ? std::string(v.as_string()) : json::serialize(v);
 }
-
-// Every occurrence of `from` replaced.
-std::string replaced(std::string s, const std::string& from, const std::string& to) {
-  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
-    s.replace(at, from.size(), to);
-  return s;
-}
-
-// `sdp` without the lines that start with `prefix`.
-std::string without_lines(const std::string& sdp, const std::string& prefix) {
-  std::string out;
-  std::istringstream in(sdp);
-  for (std::string line; std::getline(in, line);)
-    if (!line.starts_with(prefix)) out += line + "\n";
-  return out;
-}
-
-std::vector<std::string> lines_of(const std::string& sdp) {
-  std::vector<std::string> out;
-  std::istringstream in(sdp);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    out.push_back(line);
-  }
-  return out;
-}
-
-// The m= line of `kind` ("m=video 0 UDP/...") and the BUNDLE group line.
-std::string m_line(const std::string& sdp, const std::string& kind) {
-  for (const auto& l : lines_of(sdp))
-    if (l.starts_with("m=" + kind + " ")) return l;
-  return "";
-}
-std::string bundle_line(const std::string& sdp) {
-  for (const auto& l : lines_of(sdp))
-    if (l.starts_with("a=group:BUNDLE")) return l;
-  return "";
-}
-bool video_rejected(const std::string& sdp) { return m_line(sdp, "video").starts_with("m=video 0 "); }
-
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64(const std::string& in) {
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
-    for (int k = 18; k >= 0; k -= 6) out += kB64[(v >> k) & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kB64[(v >> 18) & 63];
-    out += kB64[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-std::string unbase64(const std::string& in) {
-  std::string out;
-  unsigned v = 0;
-  int bits = 0;
-  for (char c : in) {
-    const char* p = std::strchr(kB64, c);
-    if (c == '=' || !p || c == '\0') continue;
-    v = (v << 6) | static_cast<unsigned>(p - kB64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((v >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
-
-std::string sdp_uri(const std::string& sdp) { return "data:application/sdp;base64," + base64(sdp); }
 
 // The SDP of a data:application/sdp;base64 link; a failure when it is anything else.
 std::string sdp_of_uri(const std::string& uri) {
@@ -501,7 +259,10 @@ TEST_F(Calls, BobPicksUpOnHisLaptopTheyTalkAndHeHangsUp) {
   EXPECT_EQ(a_av.at("onHold"), json::value(false));
 
   // The laptop is in the call; the phone stops ringing and loses the conversation.
+  EXPECT_EQ(str(la.wait("conversation", "updated").at("_embedded").at("conversation").at("state")), "Connected");
+  EXPECT_NE(str(la.wait("participant", "added").at("href")).find("bob@example.org"), std::string::npos);
   const auto b_connected = ll.wait("audioVideo", "updated", with_state("Connected"));
+  EXPECT_EQ(str(ll.wait("audioVideoInvitation", "completed").at("status")), "Success");
   const std::string b_stop = link_of(res(b_connected), "stopAudioVideo");
   EXPECT_FALSE(b_stop.empty());
   const std::string b_conv = link_of(res(b_connected), "conversation");
@@ -603,8 +364,12 @@ TEST_F(Calls, ADeclinedCallIsNotMissedButACancelledOneIs) {
   EXPECT_EQ(str(failed.at("status")), "Failed");
   EXPECT_EQ(reason_subcode(failed), "Declined");
   la.wait("conversation", "deleted");
-  // The laptop stops ringing too.
-  EXPECT_EQ(str(ll.wait("audioVideoInvitation", "completed").at("status")), "Failed");
+  // The laptop stops ringing too, and is told why.
+  const auto laptop_ended = ll.wait("audioVideoInvitation", "completed");
+  EXPECT_EQ(str(laptop_ended.at("status")), "Failed");
+  EXPECT_EQ(reason_subcode(laptop_ended), "Declined");
+  // The phone that declined sees its own invitation end the same way.
+  EXPECT_EQ(reason_subcode(lp.wait("audioVideoInvitation", "completed")), "Declined");
   ll.wait("conversation", "deleted");
   EXPECT_EQ(phone.post(link_of(res(ring), "decline")).status, 410);
 
@@ -616,7 +381,7 @@ TEST_F(Calls, ADeclinedCallIsNotMissedButACancelledOneIs) {
   for (auto* l : {&lp, &ll}) {
     const auto ended = l->wait("audioVideoInvitation", "completed");
     EXPECT_EQ(str(ended.at("status")), "Failed");
-    EXPECT_EQ(reason_subcode(ended), "Cancelled");
+    EXPECT_EQ(reason_subcode(ended), "MissedCall");  // what wakes a phone with "missed call"
     l->wait("conversation", "deleted");
     l->wait("missedItems", "updated");
   }
@@ -650,6 +415,7 @@ TEST_F(Calls, AnUnansweredCallRingsOutAndIsMissed) {
   EXPECT_EQ(reason_subcode(failed), "NoAnswer");
   const auto stopped = lp.wait("audioVideoInvitation", "completed");
   EXPECT_EQ(str(stopped.at("status")), "Failed");
+  EXPECT_EQ(reason_subcode(stopped), "MissedCall");
   lp.wait("conversation", "deleted");
   const auto missed = lp.wait("missedItems", "updated");
   EXPECT_EQ(res(missed).at("missedConversationsCount").to_number<int>(), 1);
@@ -794,9 +560,10 @@ TEST_F(Calls, BadOffersAndAnswersAreRefusedWithoutHarm) {
   const auto inv = b.get(link_of(res(ring), "self"));
   ASSERT_EQ(inv.status, 200) << inv.body;
   EXPECT_EQ(str(parse_json(inv.body).at("state")), "Connecting");
-  // The JSON form of the answer works too.
+  // The JSON form of the answer works too, with UCWA's own JSON media type.
   const json::object answer{{"_links", json::object{{"mediaAnswer", json::object{{"href", sdp_uri(kBobAnswer)}}}}}};
-  ASSERT_EQ(b.post(accept, json::serialize(answer)).status, 204);
+  const auto took = b.post(accept, json::serialize(answer), {"Content-Type: application/vnd.microsoft.com.ucwa+json"});
+  ASSERT_EQ(took.status, 204) << took.body;
   EXPECT_EQ(sdp_of_uri(link_of(res(la.wait("audioVideoNegotiation", "completed")), "mediaAnswer")), kBobAnswer);
   EXPECT_EQ(str(la.wait("audioVideoInvitation", "completed", [](const json::object& e) {
               return str(e.at("status")) == "Success";
@@ -886,7 +653,7 @@ TEST_F(Calls, VideoOnlyOnWifiForTheCallee) {
   EXPECT_EQ(report_network(a, "Wifi").status, 204);
   EXPECT_EQ(report_network(b, "Cellular").status, 204);
 
-  ASSERT_EQ(call(a, "bob@example.org").status, 201);
+  ASSERT_EQ(call(a, "bob@example.org", kAliceOffer, "thread-bob-on-cellular").status, 201);
   const auto started = res(la.wait("audioVideoInvitation", "started"));
   EXPECT_FALSE(started.contains("restriction"));
   const auto ring = res(lb.wait("audioVideoInvitation", "started"));
@@ -903,11 +670,55 @@ TEST_F(Calls, VideoOnlyOnWifiForTheCallee) {
   const auto b_av = res(lb.wait("audioVideo", "updated", with_state("Connected")));
   EXPECT_EQ(b_av.at("video"), json::value(false));
   EXPECT_EQ(str(b_av.at("restriction")), "VideoRequiresWiFi");
+  EXPECT_EQ(res(la.wait("audioVideo", "updated", with_state("Connected"))).at("video"), json::value(false));
   const std::string bob_offer = replaced(replaced(kBobAnswer, "a=setup:active", "a=setup:actpass"),
                                          "o=- 2890844526172635512 2", "o=- 2890844526172635512 3");
   const auto add = b.post(link_of(b_av, "addVideo"), bob_offer, {kSdp});
   EXPECT_EQ(add.status, 403) << add.body;
   EXPECT_EQ(subcode_of(add), "VideoRequiresWiFi");
+
+  // An audio call, whatever the offer once had: both histories say AudioLog.
+  ASSERT_EQ(b.post(link_of(b_av, "stopAudioVideo")).status, 204);
+  la.wait("conversation", "deleted");
+  for (auto* app : {&a, &b}) EXPECT_EQ(str(call_log(*app, "thread-bob-on-cellular").at("type")), "AudioLog");
+}
+
+TEST_F(Calls, StartAudioOffersNoVideo) {
+  start();
+  UcwaApp a(server, alice, app_body("alice-browser", "Browser"));
+  UcwaApp b(server, bob, app_body("bob-laptop", "Browser"));
+  ready(a);
+  ready(b);
+  Listener la(a), lb(b);
+  const auto comm = parse_json(a.get(a.href() + "/communication").body).as_object();
+  const std::string start_audio = link_of(comm, "startAudio");
+  ASSERT_NE(start_audio.find("modality=Audio"), std::string::npos) << json::serialize(comm);
+  json::object body{{"to", "sip:bob@example.org"}, {"threadId", "thread-audio"}};
+  body["_links"] = json::object{{"mediaOffer", json::object{{"href", sdp_uri(kAliceOffer)}}}};
+  ASSERT_EQ(a.post(start_audio, json::serialize(body)).status, 201);
+  EXPECT_EQ(res(la.wait("audioVideoInvitation", "started")).at("video"), json::value(false));
+  const auto ring = res(lb.wait("audioVideoInvitation", "started"));
+  const std::string offer = sdp_of_uri(link_of(ring, "mediaOffer"));
+  EXPECT_TRUE(video_rejected(offer)) << m_line(offer, "video");
+  EXPECT_EQ(bundle_line(offer), "a=group:BUNDLE 0");
+  // Bob's client answers with video anyway; Alice does not get it.
+  ASSERT_EQ(b.post(link_of(ring, "acceptWithAnswer"), kBobAnswer, {kSdp}).status, 204);
+  const std::string answer = sdp_of_uri(link_of(res(la.wait("audioVideoNegotiation", "completed")), "mediaAnswer"));
+  EXPECT_TRUE(video_rejected(answer)) << m_line(answer, "video");
+
+  // Bob declines Alice's request to add video: it fails, and nothing changes.
+  const auto a_av = res(la.wait("audioVideo", "updated", with_state("Connected")));
+  EXPECT_EQ(a_av.at("video"), json::value(false));
+  const std::string video_offer = replaced(kAliceOffer, "o=- 7614219274584779017 2", "o=- 7614219274584779017 3");
+  ASSERT_EQ(a.post(link_of(a_av, "addVideo"), video_offer, {kSdp}).status, 201);
+  const auto reneg = res(lb.wait("audioVideoRenegotiation", "started"));
+  EXPECT_EQ(str(reneg.at("intent")), "addVideo");
+  ASSERT_EQ(b.post(link_of(reneg, "decline")).status, 204);
+  const auto refused = la.wait("audioVideoRenegotiation", "completed");
+  EXPECT_EQ(str(refused.at("status")), "Failed");
+  EXPECT_EQ(str(parse_json(a.get(link_of(a_av, "self")).body).at("video")), "false");
+  ASSERT_EQ(a.post(link_of(a_av, "stopAudioVideo")).status, 204);
+  EXPECT_EQ(str(call_log(b, "thread-audio").at("type")), "AudioLog");
 }
 
 }  // namespace

@@ -136,9 +136,10 @@ function mediaError(e: unknown): string {
 
 function endText(subcode: string, incoming: boolean, fallback: string): string {
   switch (subcode) {
-    case 'Declined': return incoming ? 'Declined' : 'The call was declined.';
+    case 'Declined': return incoming ? 'Declined on another device.' : 'The call was declined.';
     case 'NoAnswer':
     case 'Timeout': return incoming ? 'Missed call' : 'No answer.';
+    case 'MissedCall':
     case 'Cancelled': return incoming ? 'Missed call' : 'Call cancelled.';
     case 'AnsweredElsewhere': return 'Answered on another device.';
     case 'TemporarilyUnavailable':

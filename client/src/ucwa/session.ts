@@ -18,6 +18,7 @@ import {
 } from './http';
 import type { SignedIn } from './discovery';
 import { CallController } from './calls';
+import { PushClient, exposeDebug } from './push';
 import type { ChatMessage, Contact, Conversation, Store } from '../store';
 
 const PGET_TIMEOUT_MS = 200_000; // the server releases an empty P-GET after 180 s at most
@@ -84,9 +85,13 @@ export class Session {
     private readonly onEnded: (notice: string) => void,
   ) {
     this.calls = new CallController(store, (m, h, o) => this.call(m, h, o), () => this.communication(), (k, n) => this.nameOf(k, n));
+    this.push = new PushClient((m, h, o) => this.call(m, h, o));
+    // Tests put the app "in the background": no event channel until the page reloads.
+    exposeDebug({ push: this.push, pauseEvents: () => { this.running = false; this.pget?.abort(); } });
   }
 
   readonly calls: CallController;
+  readonly push: PushClient;
 
   // ---- life cycle ---------------------------------------------------------------------------
 
@@ -103,6 +108,7 @@ export class Session {
     const url = this.appUrl;
     this.stop();
     if (url) {
+      await this.push.detach();
       try {
         await request('DELETE', url, { token: this.signedIn.token, timeoutMs: 5000 });
       } catch {
@@ -150,6 +156,7 @@ export class Session {
       body: JSON.stringify({ SupportedModalities: ['Messaging', 'AudioVideo'], SupportedMessageFormats: ['Plain', 'Html'] }),
     });
     await this.calls.attach(linkOf(this.app, 'reportMyNetwork')); // before anyone calls: the policy goes by it
+    void this.push.attach(linkOf(this.app, 'pushNotificationRegistration')); // again on every start
     clearInterval(this.activityTimer);
     this.activityTimer = setInterval(() => void this.reportActivity(), ACTIVITY_EVERY_MS);
     await this.loadState();

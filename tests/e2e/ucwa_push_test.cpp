@@ -1,0 +1,403 @@
+// Push notifications end to end (issue 10): the real parleyd sends through APNs, FCM and Web Push
+// to a local mock of the three providers (tests/push/push_mock.mjs) that checks each protocol the
+// way the real services do: the APNs provider token against the .p8 key's public half, the FCM
+// OAuth assertion against the service account's key, the VAPID signature, and it decrypts the
+// Web Push payload with the browser's private key. Every key is generated here at run time.
+//
+// Bob's phones register through `{app}/pushNotificationRegistration` as the apps would, go to the
+// background (no pending GET), and Alice writes, calls and misses him.
+#include "ucwa_client.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <gtest/gtest.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+namespace parley::e2e {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr char kTeamId[] = "TEAM123456";
+constexpr char kKeyId[] = "KEY1234567";
+constexpr char kTopic[] = "org.example.parley";
+constexpr char kProject[] = "parley-test";
+constexpr char kClientEmail[] = "push@parley-test.iam.gserviceaccount.com";
+constexpr char kCallable[] =
+    R"({"supportedModalities":["Messaging","Audio","Video"],"supportedMessageFormats":["Plain"]})";
+constexpr char kSecret[] = "the-secret-plan";  // message text that must not leak by default
+
+std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : json::serialize(v); }
+
+json::object app_body(const std::string& endpoint, const std::string& type, const std::string& agent = "Parley/1.0") {
+  return json::object{{"culture", "en-US"}, {"endpointId", endpoint}, {"userAgent", agent}, {"type", type}};
+}
+
+// ---- key material ---------------------------------------------------------------------------
+
+std::string base64url(std::string_view in) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+    for (int s : {18, 12, 6, 0}) out += kAlphabet[(v >> s) & 63];
+  }
+  if (i + 1 == in.size()) {
+    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+  } else if (i + 2 == in.size()) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    for (int s : {18, 12, 6}) out += kAlphabet[(v >> s) & 63];
+  }
+  return out;
+}
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+Pkey generate(const char* type, const char* curve, std::size_t bits) {
+  EVP_PKEY* k = curve ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve)
+                      : EVP_PKEY_Q_keygen(nullptr, nullptr, type, bits);
+  if (!k) throw std::runtime_error(std::string("cannot generate a ") + type + " key");
+  return Pkey(k);
+}
+
+std::string pem_of(EVP_PKEY* k, bool private_part) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  // PEM_write_bio_PrivateKey writes PKCS#8 ("BEGIN PRIVATE KEY"), the form of Apple's .p8.
+  const int ok = private_part ? PEM_write_bio_PrivateKey(bio.get(), k, nullptr, nullptr, 0, nullptr, nullptr)
+                              : PEM_write_bio_PUBKEY(bio.get(), k);
+  if (ok != 1) throw std::runtime_error("cannot write a PEM key");
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+// The uncompressed P-256 point (65 bytes), as a browser hands out p256dh.
+std::string raw_point(EVP_PKEY* k) {
+  unsigned char buf[133];
+  std::size_t len = 0;
+  if (EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, buf, sizeof buf, &len) != 1 || len != 65)
+    throw std::runtime_error("cannot read the P-256 public point");
+  return std::string(reinterpret_cast<char*>(buf), len);
+}
+
+std::string random_bytes(std::size_t n) {
+  std::string out(n, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
+  return out;
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + p.string());
+}
+
+// ---- the mock providers ---------------------------------------------------------------------
+
+// node push_mock.mjs <config>, which prints {"port":N} once it listens. Stopped with SIGTERM.
+class PushMock {
+public:
+  void start(const fs::path& config, const fs::path& log) {
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      const int err = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (err >= 0) dup2(err, 2);
+      close(out[0]);
+      close(out[1]);
+      execl(PARLEY_NODE, PARLEY_NODE, PUSH_MOCK_SCRIPT, config.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    out_ = out[0];
+    std::string line;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (line.find('\n') == std::string::npos) {
+      pollfd p{out_, POLLIN, 0};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left <= 0ms || poll(&p, 1, static_cast<int>(left.count())) <= 0)
+        throw std::runtime_error("the push mock did not say its port: " + read_file(log));
+      char buf[256];
+      const auto n = read(out_, buf, sizeof buf);
+      if (n <= 0) throw std::runtime_error("the push mock exited: " + read_file(log));
+      line.append(buf, static_cast<std::size_t>(n));
+    }
+    port = parse_json(line.substr(0, line.find('\n'))).at("port").to_number<int>();
+  }
+  ~PushMock() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+    if (out_ >= 0) close(out_);
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port); }
+
+  int port = 0;
+
+private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+};
+
+// ---- the fixture ----------------------------------------------------------------------------
+
+struct Device {
+  std::string provider;
+  std::string token;  // APNs/FCM token; Web Push: the mock's subscription id
+};
+
+class Push : public ::testing::Test {
+protected:
+  void SetUp() override {
+    const fs::path d = keys.path();
+    const auto tls = run_command({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                  "-nodes", "-keyout", (d / "tls.key").string(), "-out", (d / "tls.crt").string(),
+                                  "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+    ASSERT_EQ(tls.exit_code, 0) << tls.err;
+    ca = d / "tls.crt";
+
+    auto apns = generate("EC", "P-256", 0);
+    write_file(d / "AuthKey.p8", pem_of(apns.get(), true));
+    write_file(d / "apns.pub.pem", pem_of(apns.get(), false));
+    fcm_key = generate("RSA", nullptr, 2048);
+    write_file(d / "fcm.pub.pem", pem_of(fcm_key.get(), false));
+    // Two browsers: one that takes pushes and one whose subscription the push service forgot.
+    json::object subs;
+    for (const char* id : {"sub1", "gone"}) {
+      auto browser = generate("EC", "P-256", 0);
+      const std::string auth = random_bytes(16);
+      write_file(d / (std::string(id) + ".pem"), pem_of(browser.get(), true));
+      subs[id] = json::object{{"privateKeyPem", (d / (std::string(id) + ".pem")).string()},
+                              {"auth", base64url(auth)},
+                              {"gone", std::string(id) == "gone"}};
+      browsers[id] = {base64url(raw_point(browser.get())), base64url(auth)};
+    }
+    apns_token = hex(random_bytes(32));
+    voip_token = hex(random_bytes(32));
+    dead_apns_token = hex(random_bytes(32));
+    fcm_token = "fcm-" + base64url(random_bytes(40));
+    dead_fcm_token = "fcm-dead-" + base64url(random_bytes(20));
+    const json::object config{
+        {"key", (d / "tls.key").string()},
+        {"cert", ca.string()},
+        {"apns", json::object{{"teamId", kTeamId},
+                              {"keyId", kKeyId},
+                              {"publicKeyPem", (d / "apns.pub.pem").string()},
+                              {"topics", json::array{kTopic, std::string(kTopic) + ".voip"}},
+                              {"unregistered", json::object{{dead_apns_token, true}}}}},
+        {"fcm", json::object{{"projectId", kProject},
+                             {"clientEmail", kClientEmail},
+                             {"publicKeyPem", (d / "fcm.pub.pem").string()},
+                             {"unregistered", json::array{dead_fcm_token.c_str()}}}},
+        {"webpush", json::object{{"subscriptions", subs}}}};
+    write_file(d / "mock.json", json::serialize(config));
+    mock.start(d / "mock.json", d / "mock.log");
+
+    // The service account file as Google hands it out, its token_uri aimed at the mock.
+    const json::object account{{"type", "service_account"},
+                               {"project_id", kProject},
+                               {"private_key_id", "k1"},
+                               {"private_key", pem_of(fcm_key.get(), true)},
+                               {"client_email", kClientEmail},
+                               {"token_uri", mock.url() + "/token"}};
+    write_file(d / "service-account.json", json::serialize(account));
+  }
+
+  // The [push] tables pointing every provider at the mock.
+  std::string push_toml(unsigned grace_ms = 300, unsigned ttl_seconds = 600, bool allow_private = true) const {
+    const fs::path d = keys.path();
+    auto q = [](const fs::path& p) { return "\"" + p.string() + "\""; };
+    return "[push]\ngrace_ms = " + std::to_string(grace_ms) + "\nttl_seconds = " + std::to_string(ttl_seconds) +
+           "\n[push.apns]\nkey_file = " + q(d / "AuthKey.p8") + "\nkey_id = \"" + kKeyId + "\"\nteam_id = \"" +
+           kTeamId + "\"\ntopic = \"" + kTopic + "\"\nurl = \"" + mock.url() + "\"\nsandbox_url = \"" + mock.url() +
+           "\"\nca_file = " + q(ca) + "\n[push.fcm]\nservice_account_file = " + q(d / "service-account.json") +
+           "\nurl = \"" + mock.url() + "\"\ntoken_url = \"" + mock.url() + "/token\"\nca_file = " + q(ca) +
+           "\n[push.webpush]\nallow_private_endpoints = " + (allow_private ? "true" : "false") +
+           "\nca_file = " + q(ca) + "\n";
+  }
+
+  void start(const std::string& extra = "", unsigned grace_ms = 300, unsigned ttl_seconds = 600,
+             bool allow_private = true, bool enable = true) {
+    server.start_with_test_config(dir.path(), extra + push_toml(grace_ms, ttl_seconds, allow_private));
+    add_user(server, "alice@example.org", {"--name", "Alice Example"});
+    add_user(server, "bob@example.org", {"--name", "Bob Example"});
+    alice = sign_in(server, "alice@example.org");
+    bob = sign_in(server, "bob@example.org");
+    if (enable)
+      ok({"config", "set", "push", "--enable-apple-push-notification-service", "true",
+          "--enable-firebase-cloud-messaging", "true", "--enable-web-push", "true"});
+  }
+
+  CommandResult parley(std::vector<std::string> args) {
+    std::vector<std::string> argv{parley_binary(), "--data-dir", server.data_dir().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+  }
+  void ok(std::vector<std::string> args) {
+    const auto r = parley(args);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  json::array push_status(const std::string& user) {
+    const auto r = parley({"--json", "push", "status", user});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    if (r.exit_code != 0) return {};
+    const auto v = parse_json(r.out);
+    return v.as_object().contains("devices") ? v.at("devices").as_array() : json::array{};
+  }
+
+  // The registration bodies a phone or browser POSTs.
+  static std::string apns_body(const std::string& token, bool voip = false) {
+    return json::serialize(json::object{{"provider", "apns"}, {"token", token}, {"appId", kTopic},
+                                        {"environment", "production"}, {"voip", voip},
+                                        {"deviceName", voip ? "Bob's iPhone (VoIP)" : "Bob's iPhone"}});
+  }
+  static std::string fcm_body(const std::string& token) {
+    return json::serialize(json::object{{"provider", "fcm"}, {"token", token}, {"deviceName", "Bob's Pixel"}});
+  }
+  std::string webpush_body(const std::string& sub, const std::string& host = "127.0.0.1") const {
+    const auto& [p256dh, auth] = browsers.at(sub);
+    const std::string endpoint = "https://" + host + ":" + std::to_string(mock.port) + "/wp/" + sub;
+    return json::serialize(json::object{
+        {"provider", "webpush"},
+        {"subscription", json::object{{"endpoint", endpoint}, {"keys", json::object{{"p256dh", p256dh}, {"auth", auth}}}}},
+        {"deviceName", "Bob's browser"}});
+  }
+
+  // An application of Bob's that registers for push and goes to the background: available, one
+  // event channel round, then no pending GET.
+  std::unique_ptr<UcwaApp> background_device(const std::string& endpoint, const std::string& registration,
+                                             const std::string& type = "Phone") {
+    auto app = std::make_unique<UcwaApp>(server, bob, app_body(endpoint, type));
+    const auto r = app->post(app->href() + "/pushNotificationRegistration", registration);
+    EXPECT_EQ(r.status, 201) << r.body;
+    app->make_me_available(kCallable);
+    app->pget();
+    return app;
+  }
+
+  std::unique_ptr<UcwaApp> ready_alice() {
+    auto a = std::make_unique<UcwaApp>(server, alice, app_body("alice-laptop", "Browser", "Mozilla/5.0 Chrome/120"));
+    a->make_me_available(kCallable);
+    a->pget();
+    return a;
+  }
+
+  // ---- the mock's record ----
+  json::array received() {
+    const auto r = http_request("GET", mock.url() + "/control/received", ca);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return parse_json(r.body).as_array();
+  }
+  using Match = std::function<bool(const json::object&)>;
+  std::vector<json::object> requests(const Match& m) {
+    std::vector<json::object> out;
+    for (const auto& e : received())
+      if (m(e.as_object())) out.push_back(e.as_object());
+    return out;
+  }
+  // Waits (bounded) until `count` requests match; returns what matched by then.
+  std::vector<json::object> wait_for(const Match& m, std::size_t count = 1, std::chrono::milliseconds limit = 8000ms) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      auto got = requests(m);
+      if (got.size() >= count || std::chrono::steady_clock::now() > deadline) return got;
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  void script(const std::string& match, const json::array& responses) {
+    const auto r = http_request("POST", mock.url() + "/control/script", ca,
+                                json::serialize(json::object{{"match", match}, {"responses", responses}}));
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  void reset_mock() { ASSERT_EQ(http_request("POST", mock.url() + "/control/reset", ca).status, 200); }
+
+  static Match to(std::string provider, std::string token = "") {
+    return [provider, token](const json::object& e) {
+      return str(e.at("provider")) == provider && str(e.at("path")).find(token) != std::string::npos;
+    };
+  }
+  // The app data of a request the provider took: APNs `parley`, FCM `message.data`, Web Push the
+  // decrypted payload.
+  static json::object data_of(const json::object& e) {
+    const auto& body = e.at("body");
+    if (!body.is_string()) return {};
+    const auto doc = json::parse(body.as_string()).as_object();
+    const std::string provider = str(e.at("provider"));
+    if (provider == "apns") return doc.at("parley").as_object();
+    if (provider == "fcm") return doc.at("message").at("data").as_object();
+    return doc;
+  }
+  static Match kind(Match base, std::string k) {
+    return [base, k](const json::object& e) {
+      if (!base(e)) return false;
+      const auto d = data_of(e);
+      return d.contains("kind") && str(d.at("kind")) == k;
+    };
+  }
+  static std::string header(const json::object& e, const std::string& name) {
+    const auto& h = e.at("headers").as_object();
+    return h.contains(name) ? str(h.at(name)) : "";
+  }
+
+  std::string invite(UcwaApp& from, const std::string& text = kSecret) {
+    json::object body{{"to", "sip:bob@example.org"}, {"subject", "Plans"}, {"importance", "Normal"},
+                      {"operationId", "op-im"}, {"message", "data:text/plain;charset=utf-8," + text}};
+    const auto r = from.post(from.href() + "/communication/messagingInvitations", json::serialize(body));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.header("Location");
+  }
+
+  TempDir keys, dir;
+  PushMock mock;
+  Parleyd server;
+  fs::path ca;
+  Pkey fcm_key;
+  std::map<std::string, std::pair<std::string, std::string>> browsers;  // id → {p256dh, auth}
+  std::string apns_token, voip_token, dead_apns_token, fcm_token, dead_fcm_token;
+  std::string alice, bob;
+};
+
+}  // namespace
+}  // namespace parley::e2e
+
+#include "ucwa_push_scenarios.inc"
