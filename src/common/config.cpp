@@ -313,6 +313,10 @@ private:
                 std::string& out) const {
     auto v = get_string(t, prefix, key);
     if (!v) return;
+    if (v->empty() && key == "token_url") {  // "": the service account file's own
+      out.clear();
+      return;
+    }
     if (!(v->starts_with("https://") || v->starts_with("http://")) || v->size() < 10 ||
         v->find_first_of(" \t\r\n") != std::string::npos)
       fail("\"" + join(prefix, key) + "\" is \"" + printable(*v) +

@@ -104,7 +104,7 @@ std::string describe(CURLcode code, const Transfer& t, long os_errno) {
       break;
     case CURLE_COULDNT_RESOLVE_HOST: words = "could not resolve host"; break;
     case CURLE_OPERATION_TIMEDOUT:
-      words = "timed out after " + std::to_string(t.request.timeout.count()) + " ms or less";
+      words = "timed out (limit " + std::to_string(t.request.timeout.count()) + " ms)";
       break;
     case CURLE_PEER_FAILED_VERIFICATION: words = "TLS certificate verification failed"; break;
     case CURLE_SSL_CONNECT_ERROR: words = "TLS handshake failed"; break;
@@ -279,17 +279,6 @@ struct Http2Client::Impl : std::enable_shared_from_this<Impl> {
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Impl::on_close_socket);
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
-    if (std::getenv("TMP_CURL_DEBUG")) {  // TMPDEBUG
-      curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
-      curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, +[](CURL*, curl_infotype type, char* data, size_t n, void*) -> int {
-        if (type != CURLINFO_TEXT) return 0;
-        std::string_view text(data, n);
-        if (text.find("Connected") != text.npos || text.find("onnection") != text.npos ||
-            text.find("GOAWAY") != text.npos || text.find("dead") != text.npos || text.find("closing") != text.npos)
-          if (text.find("Re-using") == text.npos && text.find("left intact") == text.npos && text.find("Multiplexed") == text.npos) fprintf(stderr, "CURL: %.*s", int(n), data);
-        return 0;
-      });
-    }
 
     bool has_content_type = false;
     for (const auto& [name, value] : req.headers) {

@@ -144,6 +144,9 @@ asio::awaitable<void> PushService::deliver(std::string owner, std::string endpoi
   auto find = [store, owner, endpoint_id] { return store->find_push_registration_of(owner, endpoint_id); };
   const auto reg = co_await ctx_.pool->store(find);
   if (!reg) co_return;
+  // A PushKit (VoIP) token takes calls only: Apple answers anything else for it with
+  // DeviceTokenNotForTopic, which would delete the registration.
+  if (reg->voip && n.tier != Tier::urgent) co_return;
   const auto who = co_await context_of(owner, n.from);
   if (!who.policy.enable_push_notifications) {
     logger("push")->debug("no push to {}: EnablePushNotifications is off", owner);
@@ -276,7 +279,10 @@ asio::awaitable<json::array> PushService::test(std::string user, std::string dev
       continue;
     }
     const auto expires = std::chrono::system_clock::now() + std::chrono::seconds(config_.push.ttl_seconds);
-    const Delivery d = co_await p->send(Message{&r, &n, text, expires});
+    // A PushKit token only takes VoIP pushes (see deliver()).
+    Notification sent = n;
+    if (r.voip) sent.tier = Tier::urgent;
+    const Delivery d = co_await p->send(Message{&r, &sent, text, expires});
     if (d.unregistered) co_await forget(r, d.reason);
     else co_await record(r.id, d.ok, d.status, d.ok ? std::string() : d.reason);
     row["ok"] = d.ok;

@@ -103,7 +103,21 @@ function b64uDecode(s) {
 function nowSec() { return Math.floor(Date.now() / 1000); }
 
 // Splits and checks a compact JWS; throws Error(message) on any defect so callers can map it.
+// Providers verify a provider token once and then recognise it (APNs asks senders to reuse one
+// for up to an hour): the signature check is remembered per token string and key; the claims are
+// still checked by the caller on every request.
+const verifiedTokens = new Map();
+
 function verifyJwt(token, alg, key) {
+  const remembered = verifiedTokens.get(token);
+  if (remembered && remembered.key === key && remembered.alg === alg) return remembered.result;
+  const result = verifyJwtOnce(token, alg, key);
+  if (verifiedTokens.size > 10000) verifiedTokens.clear();
+  verifiedTokens.set(token, { key, alg, result });
+  return result;
+}
+
+function verifyJwtOnce(token, alg, key) {
   const parts = String(token).split('.');
   if (parts.length !== 3) throw new Error('malformed JWT');
   let header, claims;

@@ -473,7 +473,11 @@ TEST(ShippedConfig, ReferenceConfigMentionsEveryKey) {
         "public_tls_port =", "shared_secrets =", "credential_lifetime_seconds =", "users =",
         "[[edge.users]]", "name =", "password =", "allowed_peers =", "denied_peers =",
         "nonce_lifetime_seconds =", "default_lifetime_seconds =", "max_lifetime_seconds =",
-        "max_allocations =", "max_allocations_per_user =", "max_bandwidth_bytes_per_second ="})
+        "max_allocations =", "max_allocations_per_user =", "max_bandwidth_bytes_per_second =",
+        "[calls]", "[push]", "grace_ms =", "ttl_seconds =", "[push.apns]", "key_file =", "key_id =",
+        "team_id =", "topic =", "url =", "sandbox_url =", "ca_file =", "[push.fcm]",
+        "service_account_file =", "token_url =", "[push.webpush]", "vapid_key_file =",
+        "subject =", "allow_private_endpoints ="})
     EXPECT_NE(text.find(key), std::string::npos) << key;
 }
 

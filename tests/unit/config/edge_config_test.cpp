@@ -245,3 +245,57 @@ TEST(EdgeConfig, SomeRoleMustRun) {
 
 }  // namespace
 }  // namespace parley
+
+namespace parley {
+
+TEST(EdgeConfig, APublicPortFollowsAListenerOnAnyFreePortUnlessNamed) {
+  // 0: the server tells clients the port the listener got once it is bound.
+  const Config c = parse_config("[edge]\nudp = [\"127.0.0.1:0\"]\ntls = [\"127.0.0.1:0\"]\n"
+                                "public_tls_port = 443\n");
+  EXPECT_EQ(c.edge.public_udp_port, 0);
+  EXPECT_EQ(c.edge.public_tcp_port, 3478);  // its listener is the default 3478
+  EXPECT_EQ(c.edge.public_tls_port, 443);   // named: a port forwarded by a firewall
+}
+
+TEST(PushConfig, EveryKeyIsReadAndMistakesAreNamed) {
+  const Config d = parse_config("");
+  EXPECT_EQ(d.push.grace_ms, 2000u);
+  EXPECT_EQ(d.push.ttl_seconds, 600u);
+  EXPECT_TRUE(d.push.apns.key_file.empty());
+  EXPECT_EQ(d.push.apns.url, "https://api.push.apple.com");
+  EXPECT_FALSE(d.push.webpush.allow_private_endpoints);
+
+  const Config c = parse_config(R"(
+[push]
+grace_ms = 300
+ttl_seconds = 5
+[push.apns]
+key_file = "/etc/parley/AuthKey_ABC1234567.p8"
+key_id = "ABC1234567"
+team_id = "TEAM123456"
+topic = "org.example.parley"
+url = "https://127.0.0.1:8443/"
+ca_file = "/tmp/mock.pem"
+[push.fcm]
+service_account_file = "/etc/parley/fcm.json"
+token_url = "https://127.0.0.1:8443/token"
+[push.webpush]
+subject = "mailto:ops@example.org"
+allow_private_endpoints = true
+)");
+  EXPECT_EQ(c.push.grace_ms, 300u);
+  EXPECT_EQ(c.push.ttl_seconds, 5u);
+  EXPECT_EQ(c.push.apns.key_id, "ABC1234567");
+  EXPECT_EQ(c.push.apns.url, "https://127.0.0.1:8443");  // the trailing slash goes
+  EXPECT_EQ(c.push.fcm.token_url, "https://127.0.0.1:8443/token");
+  EXPECT_EQ(c.push.webpush.subject, "mailto:ops@example.org");
+  EXPECT_TRUE(c.push.webpush.allow_private_endpoints);
+
+  expect_error("[push]\ncolour = 1\n", {"push", "colour"});
+  expect_error("[push.apns]\nkey_file = \"k.p8\"\n", {"push.apns", "key_id"});
+  expect_error("[push.apns]\nurl = \"ftp://apple\"\n", {"push.apns.url"});
+  expect_error("[push.webpush]\nsubject = \"ops@example.org\"\n", {"push.webpush.subject", "mailto:"});
+  expect_error("[push]\ngrace_ms = 100000\n", {"push.grace_ms"});
+}
+
+}  // namespace parley

@@ -75,7 +75,10 @@ TEST(Fields, RangesAndChoicesAreTheDocumentedOnes) {
   EXPECT_EQ(ws[4].name, "PendingGetWaitTimeOutInMinutes");
   EXPECT_EQ(ws[4].min, 5);
   EXPECT_EQ(ws[4].max, 15);
-  EXPECT_EQ(fields(Kind::push).size(), 3u);
+  const auto& push = fields(Kind::push);
+  ASSERT_EQ(push.size(), 4u);
+  EXPECT_EQ(push[3].name, "EnableMessagePreviews");
+  EXPECT_FALSE(push[3].default_value.as_bool());  // privacy first: no message text by default
 }
 
 TEST(Defaults, ResolvingNothingGivesTheTypedDefaults) {
