@@ -1,6 +1,9 @@
 #include "storage/sqlite/input.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "common/error.hpp"
 
@@ -42,6 +45,19 @@ std::string_view truncate_utf8(std::string_view text, std::size_t max) {
   }
   if ((static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) cut = max;
   return text.substr(0, cut);
+}
+
+std::size_t utf8_length(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+void check_one_of(std::string_view value, std::initializer_list<std::string_view> allowed,
+                  std::string_view what) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+  throw ParameterValidationFailure(fmt::format("{} \"{}\" is not one of {}", what, value.substr(0, 64),
+                                               fmt::join(allowed, ", ")));
 }
 
 }  // namespace parley::storage::sqlite

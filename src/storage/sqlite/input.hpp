@@ -3,6 +3,7 @@
 // a limit throw ParameterValidationFailure; lookups that break one simply find nothing.
 
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,14 @@ std::string lower_ascii(std::string_view text);
 
 // Throws ParameterValidationFailure naming `what` when `value` is longer than `max` bytes.
 void check_size(std::string_view value, std::size_t max, std::string_view what);
+
+// Characters, not bytes: subjects, previews, locales and device names are counted the way a
+// person reads them.
+std::size_t utf8_length(std::string_view text);
+
+// Throws ParameterValidationFailure naming `what` and the allowed values unless `value` is one.
+void check_one_of(std::string_view value, std::initializer_list<std::string_view> allowed,
+                  std::string_view what);
 
 // The stored form of a SIP URI that is about to be written.
 std::string uri_for_write(std::string_view sip_uri);

@@ -103,13 +103,6 @@ constexpr char kDeleteUserLogs[] = "DELETE FROM conversation_logs WHERE owner = 
 
 // ---- Input checks ----
 
-// Characters, not bytes: subjects and previews are counted the way a person reads them.
-std::size_t utf8_length(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
 // The first `max` characters of `text`.
 std::string_view utf8_prefix(std::string_view text, std::size_t max) {
   std::size_t chars = 0;
@@ -128,14 +121,6 @@ bool valid_id(std::string_view id) {
 void check_id(std::string_view id) {
   if (id.empty()) throw ParameterValidationFailure("the conversation id is empty");
   check_size(id, kMaxConversationIdBytes, "the conversation id");
-}
-
-void check_one_of(std::string_view value, std::initializer_list<std::string_view> allowed,
-                  std::string_view what) {
-  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
-  throw ParameterValidationFailure(
-      fmt::format("{} \"{}\" is not one of {}", what, value.substr(0, 64),
-                  fmt::join(allowed, ", ")));
 }
 
 void check_conversation(const ConversationRecord& c) {

@@ -54,13 +54,6 @@ constexpr char kDeleteUserRegistrations[] = "DELETE FROM push_registrations WHER
 
 // ---- Input checks ----
 
-// Characters, not bytes: locales and device names are counted the way a person reads them.
-std::size_t utf8_length(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
 bool valid_id(std::string_view id) { return !id.empty() && id.size() <= kMaxPushIdBytes; }
 
 bool valid_endpoint_id(std::string_view endpoint_id) {
@@ -75,14 +68,6 @@ void check_chars(std::string_view value, std::size_t max, std::string_view what)
   if (const std::size_t chars = utf8_length(value); chars > max)
     throw ParameterValidationFailure(fmt::format(
         "{} is {} characters long; at most {} are allowed", what, chars, max));
-}
-
-void check_one_of(std::string_view value, std::initializer_list<std::string_view> allowed,
-                  std::string_view what) {
-  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
-  throw ParameterValidationFailure(
-      fmt::format("{} \"{}\" is not one of {}", what, value.substr(0, 64),
-                  fmt::join(allowed, ", ")));
 }
 
 void check_registration(const PushRegistration& r) {
