@@ -363,14 +363,15 @@ public:
   // (owner, endpoint_id) keeping its id and created time (health is reset); returns what is
   // stored. Throws ParameterValidationFailure for a field out of its limits (token ≤ 4096 bytes,
   // keys ≤ 256, app_id ≤ 255, locale ≤ 35, device_name ≤ 100, provider/environment not one of
-  // the values above) and Conflict when `id` is taken by another (owner, endpoint_id).
+  // the values above) and Conflict when `id` is taken by another (owner, endpoint_id), or when the
+  // owner already has 100 registrations. `id` is the caller's (1..64 bytes); on a replacement
+  // the stored one is kept and returned.
   virtual PushRegistration put_push_registration(const PushRegistration& r) = 0;
   virtual std::optional<PushRegistration> find_push_registration(std::string_view id) = 0;
   virtual std::optional<PushRegistration> find_push_registration_of(std::string_view owner,
                                                                     std::string_view endpoint_id) = 0;
   // The owner's registrations, oldest first.
   virtual std::vector<PushRegistration> list_push_registrations(std::string_view owner) = 0;
-  // At most 100 per owner are kept: put_push_registration throws Conflict beyond that.
   virtual bool delete_push_registration(std::string_view id) = 0;
   // Health after an attempt: success sets last_success_ms and clears last_error.
   virtual bool record_push_attempt(std::string_view id, std::int64_t at_ms, bool success,
