@@ -34,3 +34,78 @@ self.addEventListener('fetch', (event) => {
   if (!SHELL.includes(url.pathname) || url.pathname === '/index.html') return;
   event.respondWith(caches.match(url.pathname).then((hit) => hit || fetch(request)));
 });
+
+// ---- push notifications ------------------------------------------------------------------------
+// Parley's Web Push payload (decrypted by the browser): {kind, title, body, conversation, from,
+// badge, tag}. What the notification says is exactly what the server chose to send: unless the
+// administrator allowed previews, no message text ever arrives here, so none is shown.
+
+function routeFor(data) {
+  const conversation = data && typeof data.conversation === 'string' ? data.conversation : '';
+  switch (data && data.kind) {
+    case 'message':
+    case 'invitation':
+      return conversation ? '#/chat/' + encodeURIComponent(conversation) : '#/chats';
+    case 'missedCall':
+    case 'missedItems':
+      return '#/history';
+    default:
+      return '#/contacts';
+  }
+}
+
+function setBadge(count) {
+  if (typeof count !== 'number' || !self.navigator || !('setAppBadge' in self.navigator)) return Promise.resolve();
+  const done = count > 0 ? self.navigator.setAppBadge(count) : self.navigator.clearAppBadge();
+  return done.catch(() => undefined);
+}
+
+self.addEventListener('push', (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = {};
+  }
+  const badge = setBadge(data.badge);
+  if (data.kind === 'missedItems') {
+    // Counts only: the badge changes, nothing pops up.
+    event.waitUntil(badge);
+    return;
+  }
+  const title = typeof data.title === 'string' && data.title ? data.title : 'Parley';
+  const options = {
+    body: typeof data.body === 'string' ? data.body : '',
+    icon: '/icons/icon-192.png',
+    data: { conversation: data.conversation || '', kind: data.kind || '', from: data.from || '' },
+  };
+  if (typeof data.tag === 'string' && data.tag) {
+    // A missed call replaces its ringing notification; the messages of a chat replace each other
+    // but still alert.
+    options.tag = data.tag;
+    options.renotify = true;
+  }
+  if (data.kind === 'call') options.requireInteraction = true;
+  event.waitUntil(Promise.all([badge, self.registration.showNotification(title, options)]));
+});
+
+// The app's window shows `route`: an open one is told to go there and focused, else a new one opens.
+async function showApp(route) {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const open = windows.find((c) => new URL(c.url).origin === self.location.origin);
+  if (open) {
+    open.postMessage({ type: 'parley-open', route });
+    try {
+      await open.focus();
+    } catch {
+      // Focus needs the click's permission; the route was delivered either way.
+    }
+    return open;
+  }
+  return self.clients.openWindow('/' + route);
+}
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(showApp(routeFor(event.notification.data)));
+});

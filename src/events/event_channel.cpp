@@ -105,6 +105,7 @@ struct EventChannel::State {
   std::optional<unsigned> timeout_s, medium_s, low_s;
   std::shared_ptr<Waiter> waiter;
   Clock::time_point last_pget_end;
+  Clock::time_point last_pget_start{};  // none yet: the epoch
 
   // Everything below runs with `mutex` held.
 
@@ -285,6 +286,7 @@ boost::asio::awaitable<http::Response> EventChannel::pending_get(PGetParams para
   std::optional<http::Response> answer;
   {
     std::lock_guard lock(st->mutex);
+    st->last_pget_start = Clock::now();
     answer = st->admit(params, resume, me);
     if (!answer) {
       end.waiter = me;
@@ -318,6 +320,11 @@ boost::asio::awaitable<http::Response> EventChannel::pending_get(PGetParams para
 bool EventChannel::parked() const {
   std::lock_guard lock(state_->mutex);
   return state_->waiter != nullptr;
+}
+
+EventChannel::Clock::time_point EventChannel::last_pget_start() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->last_pget_start;
 }
 
 EventChannel::Clock::time_point EventChannel::last_pget_end() const {

@@ -109,6 +109,10 @@ public:
   bool parked() const;
   // When the last P-GET finished (or the channel was created, if none yet).
   Clock::time_point last_pget_end() const;
+  // When the latest P-GET arrived (the epoch if none has). A P-GET that arrives after an event
+  // was queued shows the client is there to take it; one that merely ended does not (the
+  // response may have gone to a phone that was already suspended).
+  Clock::time_point last_pget_start() const;
   // Whether any P-GET was ever made on this channel.
   bool used() const;
 

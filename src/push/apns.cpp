@@ -98,6 +98,8 @@ private:
     if (voip) {  // PushKit hands the whole payload to the app, which shows the call itself
       data["title"] = m.text.title;
       data["body"] = m.text.body;
+      // APNs wants an aps dictionary in every payload ("PayloadEmpty" otherwise); empty here.
+      o["aps"] = json::object{};
       o["parley"] = std::move(data);
       return o;
     }
@@ -120,18 +122,8 @@ private:
   }
 
   Delivery outcome(const HttpResponse& res) {
-    Delivery d;
-    d.status = res.status;
-    d.latency = res.elapsed;
-    if (res.status == 0) {
-      d.reason = res.error;
-      d.retry = true;
-      return d;
-    }
-    if (res.status == 200) {
-      d.ok = true;
-      return d;
-    }
+    Delivery d = delivery_of(res);
+    if (d.ok || res.status == 0) return d;
     boost::system::error_code ec;
     const auto body = json::parse(res.body, ec);
     if (!ec && body.is_object())
@@ -142,12 +134,7 @@ private:
                      d.reason == "DeviceTokenNotForTopic" || d.reason == "Unregistered";
     if (d.reason == "ExpiredProviderToken" || d.reason == "InvalidProviderToken") forget_token();
     d.retry = !d.unregistered && (res.status == 429 || res.status >= 500 || d.reason == "ExpiredProviderToken");
-    if (const auto after = res.header("retry-after"); !after.empty()) {
-      try {
-        d.retry_after = std::chrono::seconds(std::stol(after));
-      } catch (const std::exception&) {
-      }
-    }
+    d.retry_after = retry_after_of(res);
     return d;
   }
 

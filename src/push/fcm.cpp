@@ -155,18 +155,8 @@ private:
   }
 
   static Delivery outcome(const HttpResponse& res) {
-    Delivery d;
-    d.status = res.status;
-    d.latency = res.elapsed;
-    if (res.status == 0) {
-      d.reason = res.error;
-      d.retry = true;
-      return d;
-    }
-    if (res.status == 200) {
-      d.ok = true;
-      return d;
-    }
+    Delivery d = delivery_of(res);
+    if (d.ok || res.status == 0) return d;
     // {"error":{"code":404,"status":"NOT_FOUND","details":[{"errorCode":"UNREGISTERED"}]}}
     boost::system::error_code ec;
     const auto parsed = json::parse(res.body, ec);
@@ -183,12 +173,7 @@ private:
     d.reason = !code.empty() ? code : !status.empty() ? status : "HTTP " + std::to_string(res.status);
     d.unregistered = code == "UNREGISTERED" || (res.status == 404 && code.empty());
     d.retry = !d.unregistered && (res.status == 429 || res.status >= 500);
-    if (const auto after = res.header("retry-after"); !after.empty()) {
-      try {
-        d.retry_after = std::chrono::seconds(std::stol(after));
-      } catch (const std::exception&) {
-      }
-    }
+    d.retry_after = retry_after_of(res);
     return d;
   }
 

@@ -21,6 +21,27 @@ json::object app_data(const Notification& n) {
   return o;
 }
 
+Delivery delivery_of(const HttpResponse& res) {
+  Delivery d;
+  d.status = res.status;
+  d.latency = res.elapsed;
+  if (res.status == 0) {
+    d.reason = res.error;
+    d.retry = true;
+  } else if (res.status >= 200 && res.status < 300) {
+    d.ok = true;
+  }
+  return d;
+}
+
+std::chrono::seconds retry_after_of(const HttpResponse& res) {
+  const std::string after = res.header("retry-after");
+  if (after.empty() || after.size() > 9 ||
+      !std::all_of(after.begin(), after.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return std::chrono::seconds(0);
+  return std::chrono::seconds(std::stol(after));
+}
+
 namespace {
 
 bool printable(std::string_view s) {

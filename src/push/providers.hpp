@@ -56,6 +56,13 @@ std::unique_ptr<Provider> make_webpush(boost::asio::any_io_executor executor,
 // A key or credentials file; std::runtime_error naming it when it cannot be read.
 std::string read_secret_file(const std::filesystem::path& path, std::string_view what);
 
+// What every provider reads alike in an answer: its status and latency; no answer at all (status
+// 0: refused connection, timeout, a stream cut by GOAWAY) is worth a retry; any 2xx is delivered.
+// The provider fills in the rest for other statuses.
+Delivery delivery_of(const HttpResponse& res);
+// The Retry-After header in seconds (0 when absent or not a number of seconds).
+std::chrono::seconds retry_after_of(const HttpResponse& res);
+
 // The JSON every provider carries for the app: kind, conversation, from, badge (when known).
 boost::json::object app_data(const Notification& n);
 

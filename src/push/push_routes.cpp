@@ -88,7 +88,8 @@ void PushService::register_routes(http::SiteRouters& routers) {
     const std::string owner = app.owner(), endpoint = app.endpoint_id();
     auto find = [store, owner, endpoint] { return store->find_push_registration_of(owner, endpoint); };
     const auto reg = co_await self->ctx_.pool->store(find);
-    const auto who = co_await self->context_of(owner, "");
+    const std::string nobody;  // a named argument: g++ 12 mishandles temporaries in co_await
+    const auto who = co_await self->context_of(owner, nobody);
     json::object o = reg ? self->registration_json(*reg, "") : json::object{};
     o["rel"] = "pushNotificationRegistration";
     o["registered"] = reg.has_value();
@@ -124,7 +125,8 @@ void PushService::register_routes(http::SiteRouters& routers) {
         !problem.empty())
       throw ParameterValidationFailure(problem);
 
-    const auto who = co_await self->context_of(app.owner(), "");
+    const std::string owner = app.owner(), nobody;
+    const auto who = co_await self->context_of(owner, nobody);
     if (!who.policy.enable_push_notifications)
       throw Forbidden("push notifications are switched off for you (EnablePushNotifications)",
                       "PushNotificationsDisabled");
@@ -136,7 +138,13 @@ void PushService::register_routes(http::SiteRouters& routers) {
       const bool existed = store->find_push_registration_of(r.owner, r.endpoint_id).has_value();
       storage::PushRegistration copy = r;
       if (copy.id.empty()) copy.id = random_token(12);
-      return std::make_pair(existed, store->put_push_registration(copy));
+      auto stored = store->put_push_registration(copy);
+      // The same device under an earlier application (a reload, a reinstall) is this one now: one
+      // device, one registration, whatever endpointId it had before.
+      for (const auto& old : store->list_push_registrations(r.owner))
+        if (old.id != stored.id && old.provider == r.provider && old.token == r.token)
+          store->delete_push_registration(old.id);
+      return std::make_pair(existed, std::move(stored));
     };
     const auto [existed, stored] = co_await self->ctx_.pool->store(save);
     {

@@ -109,34 +109,27 @@ void PushService::observe(api::Application& app, const events::Event& e) {
                  log_failure);
 }
 
+// An event wakes the device unless its application comes for it within the grace period: a P-GET
+// that arrives after the event was queued. A P-GET that was already waiting does not count —
+// the event is written to it, but a phone that went to the background with its P-GET open
+// (suspended, its connection silently dead) never reads it.
 asio::awaitable<void> PushService::watch(std::shared_ptr<PushService> self, std::string app_id,
                                          std::string owner, std::string endpoint_id,
                                          Clock::time_point queued, Notification n) {
   const auto grace = self->engine_.scaled(std::chrono::milliseconds(self->config_.push.grace_ms));
   asio::steady_timer timer(self->executor_);
-  // At most a few looks: the grace runs from the last P-GET, which only moves back in time.
-  for (int look = 0;; ++look) {
-    auto app = self->engine_.find(app_id);
-    if (!app) co_return;
-    bool listening = false;
-    Clock::time_point last{};
-    {
-      auto& p = app->state();
-      std::lock_guard lock(p.mutex);
-      for (const auto& [instance, channel] : p.channels) {
-        listening = listening || channel->parked();
-        last = std::max(last, channel->last_pget_end());
-      }
-    }
-    // A P-GET is waiting (it takes the event now), or one came since (it took it).
-    if (listening || last > queued) co_return;
-    const auto quiet = Clock::now() - last;
-    if (quiet >= grace) break;
-    if (look == 3) co_return;
-    timer.expires_after(grace - quiet);
-    co_await timer.async_wait(asio::use_awaitable);
+  timer.expires_at(queued + grace);
+  co_await timer.async_wait(asio::use_awaitable);
+  auto app = self->engine_.find(app_id);
+  if (!app) co_return;
+  {
+    auto& p = app->state();
+    std::lock_guard lock(p.mutex);
+    for (const auto& [instance, channel] : p.channels)
+      if (channel->last_pget_start() > queued) co_return;  // the application took it
   }
-  co_await self->deliver(owner, endpoint_id, std::move(n));
+  auto delivery = self->deliver(std::move(owner), std::move(endpoint_id), std::move(n));
+  co_await std::move(delivery);
 }
 
 asio::awaitable<void> PushService::deliver(std::string owner, std::string endpoint_id, Notification n) {
@@ -154,7 +147,8 @@ asio::awaitable<void> PushService::deliver(std::string owner, std::string endpoi
   }
   Provider* p = provider(reg->provider);
   if (!p || !enabled(who.push, reg->provider)) {
-    co_await record(reg->id, false, 0, why_not(who.push, reg->provider));
+    const std::string why = why_not(who.push, reg->provider);
+    co_await record(reg->id, false, 0, why);
     co_return;
   }
   const Text text = text_of(n, who.display_from, who.push.previews);
@@ -162,10 +156,14 @@ asio::awaitable<void> PushService::deliver(std::string owner, std::string endpoi
   auto backoff = engine_.scaled(std::chrono::milliseconds(1000));
   asio::steady_timer timer(executor_);
   for (int attempt = 1;; ++attempt) {
-    const Delivery d = co_await p->send(Message{&*reg, &n, text, expires});
+    // g++ 12 destroys a temporary inside a co_await expression twice: every argument here is
+    // a named object.
+    const Message message{&*reg, &n, text, expires};
+    const Delivery d = co_await p->send(message);
     if (d.ok) {
       ++counters_.sent;
-      co_await record(reg->id, true, d.status, {});
+      const std::string no_error;
+      co_await record(reg->id, true, d.status, no_error);
       logger("push")->debug("{} push to {} ({}) delivered in {} ms", to_string(n.kind), owner,
                             reg->provider, d.latency.count() / 1000);
       co_return;
@@ -254,7 +252,8 @@ asio::awaitable<json::array> PushService::test(std::string user, std::string dev
   storage::Store* store = ctx_.store;
   auto list = [store, user] { return store->list_push_registrations(user); };
   const auto regs = co_await ctx_.pool->store(list);
-  const auto who = co_await context_of(user, "");
+  const std::string nobody;
+  const auto who = co_await context_of(user, nobody);
   Notification n;
   n.kind = Kind::test;
   n.collapse_id = "parley-test";
@@ -282,9 +281,11 @@ asio::awaitable<json::array> PushService::test(std::string user, std::string dev
     // A PushKit token only takes VoIP pushes (see deliver()).
     Notification sent = n;
     if (r.voip) sent.tier = Tier::urgent;
-    const Delivery d = co_await p->send(Message{&r, &sent, text, expires});
+    const Message message{&r, &sent, text, expires};
+    const Delivery d = co_await p->send(message);
+    const std::string error = d.ok ? std::string() : d.reason;
     if (d.unregistered) co_await forget(r, d.reason);
-    else co_await record(r.id, d.ok, d.status, d.ok ? std::string() : d.reason);
+    else co_await record(r.id, d.ok, d.status, error);
     row["ok"] = d.ok;
     row["status"] = d.status;
     row["reason"] = d.ok ? std::string("delivered") : d.reason;

@@ -55,23 +55,12 @@ public:
       co_return d;
     }
     auto res = co_await http_.send(std::move(req));
-    d.status = res.status;
-    d.latency = res.elapsed;
-    if (res.status == 0) {
-      d.reason = res.error;
-      d.retry = true;
-    } else if (res.status >= 200 && res.status < 300) {
-      d.ok = true;
-    } else {
+    d = delivery_of(res);
+    if (!d.ok && res.status != 0) {
       d.reason = "HTTP " + std::to_string(res.status);
       d.unregistered = res.status == 404 || res.status == 410;
       d.retry = res.status == 429 || res.status >= 500;
-      if (const auto after = res.header("retry-after"); !after.empty()) {
-        try {
-          d.retry_after = std::chrono::seconds(std::stol(after));
-        } catch (const std::exception&) {
-        }
-      }
+      d.retry_after = retry_after_of(res);
     }
     co_return d;
   }

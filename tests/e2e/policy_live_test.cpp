@@ -105,11 +105,21 @@ TEST_F(PolicyLive, SiteAndUserPoliciesShowInThePoliciesResource) {
 }
 
 TEST_F(PolicyLive, AShorterSessionForAndroidAppliesAtTheNextIdleCheck) {
-  // time_scale 100: 120 s = 1.2 s; the configured short interval (1 hour) is far away.
-  start("[ucwa]\ntime_scale = 100\nexpiry_check_seconds = 1\nresume_after_seconds = 86400\n");
+  // time_scale 100: 120 s = 1.2 s; the configured short interval (1 hour) is far away. The
+  // iPhone registers for push (a Web Push subscription aimed at a closed loopback port) and so
+  // keeps the long session; the Android phone has no push registration and gets the short one.
+  start("[ucwa]\ntime_scale = 100\nexpiry_check_seconds = 1\nresume_after_seconds = 86400\n"
+        "[push.webpush]\nallow_private_endpoints = true\n");
+  ok({"config", "set", "push", "--enable-web-push", "true"});
   const std::string android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36";
   UcwaApp phone(server, alice, app_body("pixel", "", android));
   UcwaApp iphone(server, alice, app_body("iphone", "", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) Mobile/15E148"));
+  const auto registered = iphone.post(
+      iphone.href() + "/pushNotificationRegistration",
+      R"({"provider":"webpush","subscription":{"endpoint":"https://127.0.0.1:9/wp/iphone","keys":{)"
+      R"("p256dh":"BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU",)"
+      R"("auth":"MDEyMzQ1Njc4OWFiY2RlZg"}}})");
+  ASSERT_EQ(registered.status, 201) << registered.body;
   for (auto* a : {&phone, &iphone}) {
     auto first = std::async(std::launch::async, [a] { return a->pget_raw(); });
     ASSERT_EQ(first.get().status, 200);

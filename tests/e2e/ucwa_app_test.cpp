@@ -17,6 +17,12 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 constexpr char kJson[] = "Content-Type: application/json";
+// A browser's Web Push subscription: p256dh is P-256's base point (any point on the curve will
+// do for registering), the endpoint a loopback port where nothing listens.
+constexpr char kWebPushRegistration[] =
+    R"({"provider":"webpush","subscription":{"endpoint":"https://127.0.0.1:9/wp/phone","keys":{)"
+    R"("p256dh":"BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU",)"
+    R"("auth":"MDEyMzQ1Njc4OWFiY2RlZg"}}})";
 
 json::object app_body(const std::string& endpoint, const std::string& type,
                       const std::string& instance = "") {
@@ -249,23 +255,35 @@ TEST_F(Ucwa, IdleEndpointsFallToInactiveThenAway) {
 }
 
 TEST_F(Ucwa, ApplicationsExpireByDeviceClass) {
-  // Short interval 120 s = 1.2 s at time_scale 100; the long one stays far away.
+  // Short interval 120 s = 1.2 s at time_scale 100; the long one stays far away. A phone keeps
+  // the long one only while push can wake it: it registers a Web Push subscription (aimed at a
+  // closed loopback port: nothing here is ever pushed).
   start("[ucwa]\ntime_scale = 100\nexpiry_check_seconds = 1\nidle_timeout_without_event_channel = 60\n"
         "resume_after_seconds = 86400\n"
-        "[mobility]\nsession_short_expiration_interval = 120\nsession_expiration_interval = 100000\n");
+        "[mobility]\nsession_short_expiration_interval = 120\nsession_expiration_interval = 100000\n"
+        "[push.webpush]\nallow_private_endpoints = true\n");
+  const auto enabled = run_command({parley_binary(), "--data-dir", server.data_dir().string(), "config", "set",
+                                    "push", "--enable-web-push", "true"});
+  ASSERT_EQ(enabled.exit_code, 0) << enabled.out << enabled.err;
   UcwaApp desktop(server, alice, app_body("desk", "Desktop"));
   UcwaApp phone(server, alice, app_body("phone", "Phone"));
+  UcwaApp unregistered(server, alice, app_body("phone-without-push", "Phone"));
   UcwaApp silent(server, alice, app_body("silent", "Desktop"));  // never opens its event channel
-  // Both open their channel once (the timeout answers after 1.8 s).
+  const auto registered = phone.post(phone.href() + "/pushNotificationRegistration", kWebPushRegistration);
+  ASSERT_EQ(registered.status, 201) << registered.body;
+  // Each opens its channel once (the timeout answers after 1.8 s).
   auto d = std::async(std::launch::async, [&] { return desktop.pget_raw(); });
   auto p = std::async(std::launch::async, [&] { return phone.pget_raw(); });
+  auto u = std::async(std::launch::async, [&] { return unregistered.pget_raw(); });
   EXPECT_EQ(d.get().status, 200);
   EXPECT_EQ(p.get().status, 200);
+  EXPECT_EQ(u.get().status, 200);
   std::this_thread::sleep_for(2800ms);
   const auto gone = desktop.get(desktop.href());
   EXPECT_EQ(gone.status, 404);
   EXPECT_EQ(subcode_of(gone), "ApplicationNotFound");
   EXPECT_EQ(subcode_of(silent.get(silent.href())), "ApplicationNotFound");
+  EXPECT_EQ(subcode_of(unregistered.get(unregistered.href())), "ApplicationNotFound");
   EXPECT_EQ(phone.get(phone.href()).status, 200);
 }
 

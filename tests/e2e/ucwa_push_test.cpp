@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509v3.h>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -108,6 +109,35 @@ std::string raw_point(EVP_PKEY* k) {
   return std::string(reinterpret_cast<char*>(buf), len);
 }
 
+// A one-day certificate for 127.0.0.1 (CN and IP SAN), its own issuer: every provider's CA file.
+std::string self_signed_for_loopback(EVP_PKEY* key) {
+  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
+  X509_set_pubkey(cert.get(), key);
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+  for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"},
+                                   std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    if (!ext) throw std::runtime_error("cannot make a certificate extension");
+    X509_add_ext(cert.get(), ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  if (X509_sign(cert.get(), key, EVP_sha256()) == 0) throw std::runtime_error("cannot sign the certificate");
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  PEM_write_bio_X509(bio.get(), cert.get());
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
 std::string random_bytes(std::size_t n) {
   std::string out(n, '\0');
   RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
@@ -192,10 +222,9 @@ class Push : public ::testing::Test {
 protected:
   void SetUp() override {
     const fs::path d = keys.path();
-    const auto tls = run_command({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                  "-nodes", "-keyout", (d / "tls.key").string(), "-out", (d / "tls.crt").string(),
-                                  "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
-    ASSERT_EQ(tls.exit_code, 0) << tls.err;
+    auto tls = generate("EC", "P-256", 0);
+    write_file(d / "tls.key", pem_of(tls.get(), true));
+    write_file(d / "tls.crt", self_signed_for_loopback(tls.get()));
     ca = d / "tls.crt";
 
     auto apns = generate("EC", "P-256", 0);
@@ -243,6 +272,13 @@ protected:
                                {"client_email", kClientEmail},
                                {"token_uri", mock.url() + "/token"}};
     write_file(d / "service-account.json", json::serialize(account));
+  }
+
+  void TearDown() override {
+    if (!HasFailure()) return;
+    const std::string out = server.output();
+    std::cerr << "---- parleyd (last lines) ----\n" << out.substr(out.size() > 6000 ? out.size() - 6000 : 0)
+              << "---- push mock ----\n" << read_file(keys.path() / "mock.log");
   }
 
   // The [push] tables pointing every provider at the mock.
@@ -515,11 +551,14 @@ TEST_F(Push, NoPushWhileTheAppHasAPendingGet) {
   bool rang = false;
   for (const auto& e : UcwaApp::events_of(package)) rang = rang || str(e.at("rel")) == "messagingInvitation";
   EXPECT_TRUE(rang) << json::serialize(package);
+  // As a client in the foreground does, it comes straight back for more.
+  auto next = std::async(std::launch::async, [&] { return phone.pget_raw("&timeout=180"); });
   std::this_thread::sleep_for(1500ms);  // well past the 300 ms grace
   EXPECT_TRUE(requests(to("apns")).empty()) << json::serialize(received());
-  // Now in the background (no pending GET for longer than the grace): the next chat wakes it.
-  std::this_thread::sleep_for(400ms);
+  // Now the phone is suspended with that P-GET still open, as a phone going to the background
+  // leaves it: the next chat is written to it, nobody comes back for more, and the device is woken.
   invite(*a, "second");
+  EXPECT_EQ(next.get().status, 200);
   EXPECT_EQ(wait_for(kind(to("apns", apns_token), "invitation")).size(), 1u) << json::serialize(received());
 }
 
@@ -738,6 +777,15 @@ TEST_F(Push, RegistrationsAreCheckedAndReplacedNeverDuplicated) {
   ASSERT_EQ(devices.size(), 1u) << json::serialize(devices);
   EXPECT_EQ(str(devices[0].at("id")), id);
   EXPECT_EQ(str(devices[0].at("token")), "…" + renewed.substr(renewed.size() - 8));
+  // The same device under a new application (the app was reinstalled, a browser reloaded): still
+  // one device, the registration of the old application gone.
+  UcwaApp reinstalled(server, bob, app_body("bob-iphone-reinstalled", "Phone"));
+  ASSERT_EQ(reinstalled.post(reinstalled.href() + "/pushNotificationRegistration", apns_body(renewed)).status, 201);
+  const auto one = push_status("bob@example.org");
+  ASSERT_EQ(one.size(), 1u) << json::serialize(one);
+  EXPECT_NE(str(one[0].at("id")), id);
+  ASSERT_EQ(phone.post(path, apns_body(renewed)).status, 201);  // and back again
+  ASSERT_EQ(push_status("bob@example.org").size(), 1u);
   const auto got = parse_json(phone.get(path).body);
   EXPECT_TRUE(got.at("registered").as_bool());
   EXPECT_EQ(json::serialize(got.at("providers")), R"(["apns","webpush"])");
