@@ -617,16 +617,16 @@ private:
              "for the external site's fqdn)");
       e.public_host = std::move(folded);
     }
-    // Left out while the transport's first listener takes any free port (":0"): 0, which the
-    // server replaces with the port it got, so that clients are told where it really listens.
+    // Left out while the transport's first listener takes any free port (":0"): the server fills
+    // in the port it got, so that clients are told where the relay really listens.
     const auto public_port = [&](std::string_view key, const std::vector<ListenAddress>& listeners,
-                                 std::uint16_t& out) {
-      if (!t.contains(key) && !listeners.empty() && listeners.front().port == 0) out = 0;
+                                 std::uint16_t& out, bool& from_listener) {
+      from_listener = !t.contains(key) && !listeners.empty() && listeners.front().port == 0;
       read_integer(t, "edge", key, 0, 65535, out);
     };
-    public_port("public_udp_port", e.udp, e.public_udp_port);
-    public_port("public_tcp_port", e.tcp, e.public_tcp_port);
-    public_port("public_tls_port", e.tls, e.public_tls_port);
+    public_port("public_udp_port", e.udp, e.public_udp_port, e.udp_port_from_listener);
+    public_port("public_tcp_port", e.tcp, e.public_tcp_port, e.tcp_port_from_listener);
+    public_port("public_tls_port", e.tls, e.public_tls_port, e.tls_port_from_listener);
     e.shared_secrets = read_string_list(t, "edge", "shared_secrets", 16);
     for (std::size_t i = 0; i < e.shared_secrets.size(); ++i)
       if (e.shared_secrets[i].size() < 16)

@@ -170,6 +170,9 @@ struct EdgeConfig {
   std::uint16_t public_udp_port = 3478;
   std::uint16_t public_tcp_port = 3478;
   std::uint16_t public_tls_port = 5349;
+  // Set when a public port was left out and its transport's first listener takes any free port
+  // (":0"): the server fills in the port the listener got once it is bound.
+  bool udp_port_from_listener = false, tcp_port_from_listener = false, tls_port_from_listener = false;
   // Shared secrets for time-limited credentials: the first mints, every one verifies (rotation).
   // Empty: a random secret is generated into the data directory on first start.
   std::vector<std::string> shared_secrets;

@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 namespace parley::push {
 
@@ -90,12 +91,13 @@ bool PushService::enabled(const policy::PushConfig& c, std::string_view name) co
 }
 
 std::string PushService::why_not(const policy::PushConfig& c, std::string_view name) const {
-  const std::string setting = name == "apns" ? "EnableApplePushNotificationService"
-                              : name == "fcm" ? "EnableFirebaseCloudMessaging"
-                                              : "EnableWebPush";
+  const std::string flag = name == "apns"  ? "--enable-apple-push-notification-service"
+                           : name == "fcm" ? "--enable-firebase-cloud-messaging"
+                                           : "--enable-web-push";
   if (!provider(name))
     return std::string(name) + " is not configured on this server ([push." + std::string(name) + "] in parleyd.toml)";
-  if (!enabled(c, name)) return std::string(name) + " is switched off (parley config set push --" + setting + ")";
+  if (!enabled(c, name))
+    return std::string(name) + " is switched off (parley config set push " + flag + " true)";
   return {};
 }
 
@@ -151,6 +153,7 @@ asio::awaitable<void> PushService::deliver(std::string owner, std::string endpoi
     co_await record(reg->id, false, 0, why);
     co_return;
   }
+  if (n.badge < 0) n.badge = who.badge;  // every alert sets the badge to the missed items
   const Text text = text_of(n, who.display_from, who.push.previews);
   const auto expires = std::chrono::system_clock::now() + std::chrono::seconds(config_.push.ttl_seconds);
   auto backoff = engine_.scaled(std::chrono::milliseconds(1000));
@@ -201,10 +204,12 @@ asio::awaitable<PushService::Who> PushService::context_of(std::string owner, std
   auto find = [store, owner, from] {
     auto user = store->find_user(owner);
     auto sender = from.empty() ? std::nullopt : store->find_user(from);
-    return std::make_pair(std::move(user), std::move(sender));
+    const auto missed = store->missed_counts(owner).unread_missed_conversations;
+    return std::make_tuple(std::move(user), std::move(sender), missed);
   };
-  const auto [user, sender] = co_await ctx_.pool->store(find);
+  const auto [user, sender, missed] = co_await ctx_.pool->store(find);
   Who who;
+  who.badge = missed;
   const std::string site = user ? user->profile.site : std::string();
   who.policy = ctx_.policies->mobility(owner, site);
   who.push = ctx_.policies->push(site);

@@ -32,6 +32,7 @@ private:
     policy::MobilityPolicy policy;
     policy::PushConfig push;
     std::string display_from;
+    std::int64_t badge = 0;  // unread missed items
   };
 
   bool enabled(const policy::PushConfig& c, std::string_view name) const;

@@ -143,16 +143,17 @@ int run_edge_only(const Config& cfg, const fs::path& data_dir, std::ostream& out
   return 0;
 }
 
-// A public relay port of 0 stands for the port the listener got (configured ":0").
+// The relay's public ports that follow their listener (configured ":0") become the ports the
+// listeners got.
 void fill_public_ports(EdgeConfig& e, const EdgeAddresses& bound) {
-  const auto fill = [](std::uint16_t& port, const std::vector<std::string>& where) {
-    if (port != 0 || where.empty()) return;
+  const auto fill = [](bool from_listener, std::uint16_t& port, const std::vector<std::string>& where) {
+    if (!from_listener || where.empty()) return;
     const auto colon = where.front().rfind(':');
     port = static_cast<std::uint16_t>(std::stoul(where.front().substr(colon + 1)));
   };
-  fill(e.public_udp_port, bound.udp);
-  fill(e.public_tcp_port, bound.tcp);
-  fill(e.public_tls_port, bound.tls);
+  fill(e.udp_port_from_listener, e.public_udp_port, bound.udp);
+  fill(e.tcp_port_from_listener, e.public_tcp_port, bound.tcp);
+  fill(e.tls_port_from_listener, e.public_tls_port, bound.tls);
 }
 
 }  // namespace

@@ -94,6 +94,11 @@ TEST(EdgeInParleyd, UcwaCredentialsCarryMediaThroughTheEdge) {
   ASSERT_EQ(token.status, 200) << token.body;
   const auto o = parse_json(token.body).as_object();
   const std::string user = str(o.at("userName")), password = str(o.at("password"));
+  // The listeners took any free port: clients are told the ones they got.
+  const auto& relay = o.at("_embedded").at("mediaRelay").as_array().at(0).as_object();
+  EXPECT_EQ(relay.at("udpPort").to_number<int>(), port_of(server.edge_udp[0]));
+  EXPECT_EQ(relay.at("tcpPort").to_number<int>(), port_of(server.edge_tcp[0]));
+  EXPECT_EQ(relay.at("tlsPort").to_number<int>(), port_of(server.edge_tls[0]));
 
   EchoPeer peer;
   for (const auto& [transport, address] :

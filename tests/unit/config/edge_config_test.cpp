@@ -252,9 +252,15 @@ TEST(EdgeConfig, APublicPortFollowsAListenerOnAnyFreePortUnlessNamed) {
   // 0: the server tells clients the port the listener got once it is bound.
   const Config c = parse_config("[edge]\nudp = [\"127.0.0.1:0\"]\ntls = [\"127.0.0.1:0\"]\n"
                                 "public_tls_port = 443\n");
-  EXPECT_EQ(c.edge.public_udp_port, 0);
-  EXPECT_EQ(c.edge.public_tcp_port, 3478);  // its listener is the default 3478
-  EXPECT_EQ(c.edge.public_tls_port, 443);   // named: a port forwarded by a firewall
+  EXPECT_TRUE(c.edge.udp_port_from_listener);
+  EXPECT_FALSE(c.edge.tcp_port_from_listener);  // its listener is the default 3478
+  EXPECT_EQ(c.edge.public_tcp_port, 3478);
+  EXPECT_FALSE(c.edge.tls_port_from_listener);  // named: a port forwarded by a firewall
+  EXPECT_EQ(c.edge.public_tls_port, 443);
+  // 0 named: the transport is not offered to clients.
+  const Config off = parse_config("[edge]\nudp = [\"127.0.0.1:0\"]\npublic_udp_port = 0\n");
+  EXPECT_FALSE(off.edge.udp_port_from_listener);
+  EXPECT_EQ(off.edge.public_udp_port, 0);
 }
 
 TEST(PushConfig, EveryKeyIsReadAndMistakesAreNamed) {
