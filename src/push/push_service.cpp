@@ -111,20 +111,36 @@ void PushService::observe(api::Application& app, const events::Event& e) {
                  log_failure);
 }
 
-// An event wakes the device unless its application comes for it within the grace period: a P-GET
-// that arrives after the event was queued. A P-GET that was already waiting does not count —
-// the event is written to it, but a phone that went to the background with its P-GET open
-// (suspended, its connection silently dead) never reads it.
+// When to wake the device. An application with no P-GET outstanding, quiet for longer than the
+// grace period, is in the background: its device is woken at once. One that polled a moment ago
+// gets the rest of the grace period to come back. One with a P-GET waiting gets the event through
+// it, but a phone that went to the background with its P-GET open (suspended, its connection
+// silently dead) never reads it: unless a new P-GET arrives within the grace period, showing the
+// client took the event and came back for more, the device is woken then.
 asio::awaitable<void> PushService::watch(std::shared_ptr<PushService> self, std::string app_id,
                                          std::string owner, std::string endpoint_id,
                                          Clock::time_point queued, Notification n) {
   const auto grace = self->engine_.scaled(std::chrono::milliseconds(self->config_.push.grace_ms));
-  asio::steady_timer timer(self->executor_);
-  timer.expires_at(queued + grace);
-  co_await timer.async_wait(asio::use_awaitable);
-  auto app = self->engine_.find(app_id);
-  if (!app) co_return;
+  Clock::time_point wake_at = queued + grace;
   {
+    auto app = self->engine_.find(app_id);
+    if (!app) co_return;
+    auto& p = app->state();
+    std::lock_guard lock(p.mutex);
+    bool listening = false;
+    Clock::time_point last_end{};
+    for (const auto& [instance, channel] : p.channels) {
+      listening = listening || channel->parked();
+      last_end = std::max(last_end, channel->last_pget_end());
+    }
+    if (!listening) wake_at = std::max(queued, last_end + grace);
+  }
+  if (wake_at > Clock::now()) {
+    asio::steady_timer timer(self->executor_);
+    timer.expires_at(wake_at);
+    co_await timer.async_wait(asio::use_awaitable);
+    auto app = self->engine_.find(app_id);
+    if (!app) co_return;
     auto& p = app->state();
     std::lock_guard lock(p.mutex);
     for (const auto& [instance, channel] : p.channels)
