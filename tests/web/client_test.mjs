@@ -4,68 +4,28 @@
 //
 // node client_test.mjs --parleyd BIN --parley BIN --client DIR --out DIR [--chromium PATH]
 // Fails (does not skip) when chromium, playwright-core or the built client is missing.
-import { spawn, spawnSync } from 'node:child_process';
-import { X509Certificate, createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
-
-const args = {};
-for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-for (const k of ['parleyd', 'parley', 'client', 'out'])
-  if (!args[k]) {
-    console.error(`usage: node client_test.mjs --parleyd BIN --parley BIN --client DIR --out DIR (missing --${k})`);
-    process.exit(2);
-  }
-const chromiumPath = args.chromium ?? process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
-args.client = resolvePath(args.client);
-args.out = resolvePath(args.out);
-const dist = join(args.client, 'dist');
-const PASSWORD = 'correct horse battery';
-
-function fail(message) {
-  console.error(`FAIL: ${message}`);
-  process.exit(1);
-}
+import { PASSWORD, fail, launchChromium, loadPlaywright, parseArgs, runSteps, signIn, startParleyd, tab, waitFor } from './lib.mjs';
 
 // ---- preconditions: all of them are failures, never skips --------------------------------------
-if (!existsSync(chromiumPath)) fail(`chromium not found at ${chromiumPath} (run scripts/setup)`);
-if (!existsSync(join(args.client, 'node_modules'))) fail(`${args.client}/node_modules is missing (run scripts/setup or npm ci)`);
-if (!existsSync(join(dist, 'index.html'))) fail(`${dist}/index.html is missing (run npm run build in client/)`);
-let chromium;
-try {
-  ({ chromium } = createRequire(join(args.client, 'package.json'))('playwright-core'));
-} catch (e) {
-  fail(`playwright-core cannot be loaded from ${args.client}: ${e.message}`);
-}
+const args = parseArgs('client_test.mjs');
+const chromium = loadPlaywright(args);
 
 // The shell budget is part of this test.
 {
-  const r = spawnSync(process.execPath, [join(args.client, 'scripts', 'shell-size.mjs'), dist], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(args.client, 'scripts', 'shell-size.mjs'), args.dist], { encoding: 'utf8' });
   process.stdout.write(r.stdout);
   if (r.status !== 0) fail(`app shell size check failed: ${r.stderr}`);
 }
 
 // ---- parleyd ------------------------------------------------------------------------------------
-const dir = mkdtempSync(join(tmpdir(), 'parley-web-'));
-const dataDir = join(dir, 'data');
-writeFileSync(
-  join(dir, 'parleyd.toml'),
-  `data_dir = "${dataDir}"
-threads = 2
-[sites.internal]
-https = "127.0.0.1:0"
-http = ""
-[sites.external]
-https = "127.0.0.1:0"
-http = ""
-[passwords]
-opslimit = 1
-memlimit = 8192
-[webticket.throttle]
+const parleyd = startParleyd(
+  args,
+  `[webticket.throttle]
 account_failures = 2
 address_failures = 1000
 base_delay_seconds = 120
@@ -76,42 +36,14 @@ tcp = ["127.0.0.1:0"]
 tls = ["127.0.0.1:0"]
 `,
 );
-const logFile = join(dir, 'parleyd.log');
-const server = spawn(args.parleyd, ['--config', join(dir, 'parleyd.toml')], {
-  env: { ...process.env, PARLEY_CLIENT_DIR: dist },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-let serverLog = '';
-server.stdout.on('data', (d) => (serverLog += d));
-server.stderr.on('data', (d) => (serverLog += d));
+const { dataDir } = parleyd;
+const cli = (...argv) => parleyd.cli(...argv);
 let browser;
 async function cleanup() {
   try {
     await browser?.close();
   } catch {}
-  if (server.exitCode === null) server.kill('SIGTERM');
-  writeFileSync(logFile, serverLog);
-}
-
-async function waitForEndpoints() {
-  const file = join(dataDir, 'parleyd.endpoints.json');
-  for (let i = 0; i < 300; i++) {
-    if (server.exitCode !== null) throw new Error(`parleyd exited: ${serverLog}`);
-    if (existsSync(file)) {
-      try {
-        const e = JSON.parse(readFileSync(file, 'utf8'));
-        if (e.pid === server.pid) return e;
-      } catch {}
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('parleyd did not come up');
-}
-
-function cli(...argv) {
-  const input = argv[0] === 'user' && (argv[1] === 'add') ? PASSWORD + '\n' : '';
-  const r = spawnSync(args.parley, ['--data-dir', dataDir, ...argv], { input, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`parley ${argv.join(' ')}: ${r.stdout}${r.stderr}`);
+  parleyd.stop();
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
@@ -142,30 +74,8 @@ async function signInError(page) {
   return (await el.textContent()).trim();
 }
 
-async function signIn(page, user) {
-  await submitSignIn(page, user);
-  await page.locator('[data-testid=connection][data-state=connected]').waitFor({ timeout: 20000 });
-}
-
-const tab = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
-
 async function availabilityOf(page, key) {
   return page.locator(`[data-contact="${key}"] .dot`).getAttribute('data-availability');
-}
-
-async function waitFor(what, fn, timeout = 15000) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e.message;
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
 // A GET from Node, trusting the run's development CA only.
@@ -389,41 +299,20 @@ step('the service worker caches the shell and never API answers', async () => {
 // ---- run --------------------------------------------------------------------------------------------
 let failed = false;
 try {
-  const endpoints = await waitForEndpoints();
+  const endpoints = await parleyd.endpoints();
   // The development certificate names localhost; discovery hands out https://localhost:<port>.
   base = endpoints.external.https.replace('127.0.0.1', 'localhost');
   // Trust exactly the server's key for this run (so the service worker may register), nothing
   // else: other certificate errors stay errors.
-  const cert = new X509Certificate(readFileSync(join(dataDir, 'pki', 'server.pem')));
-  const spki = createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--ignore-certificate-errors-spki-list=${spki}`,
-    ],
-  });
-  for (const s of steps) {
-    const started = Date.now();
-    try {
-      await s.fn();
-      console.log(`ok   ${s.name} (${Date.now() - started} ms)`);
-    } catch (e) {
-      failed = true;
-      console.log(`FAIL ${s.name}\n     ${e.stack ?? e}`);
-      mkdirSync(args.out, { recursive: true });
-      for (const [i, c] of contexts.entries())
-        for (const p of c.pages()) await p.screenshot({ path: join(args.out, `failure-${i}.png`) }).catch(() => {});
-      break;
-    }
-  }
+  browser = await launchChromium(chromium, args, parleyd.spki());
+  mkdirSync(args.out, { recursive: true });
+  failed = await runSteps(steps, { out: args.out, contexts });
 } catch (e) {
   failed = true;
   console.log(`FAIL setup: ${e.stack ?? e}`);
 } finally {
   await cleanup();
-  if (failed) console.log(`parleyd log: ${logFile}`);
-  else rmSync(dir, { recursive: true, force: true });
+  if (failed) console.log(`parleyd log: ${parleyd.logFile}`);
+  else rmSync(parleyd.dir, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
