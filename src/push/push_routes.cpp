@@ -35,11 +35,16 @@ std::string nested_string(const json::object& o, std::initializer_list<std::stri
   const json::value* v = nullptr;
   const json::object* at = &o;
   for (auto key : path) {
+    if (v) {  // a step on the way down must be an object
+      if (!v->is_object())
+        throw ParameterValidationFailure(std::string(name) + " must sit in an object: " +
+                                         std::string(name.substr(0, name.rfind('.'))) + " is not one");
+      at = &v->as_object();
+    }
     v = nullptr;
     for (const auto& [k, value] : *at)
       if (iequals(k, key)) v = &value;
     if (!v) return {};
-    if (v->is_object()) at = &v->as_object();
   }
   if (!v->is_string()) throw ParameterValidationFailure(std::string(name) + " must be a string");
   if (v->as_string().size() > max)

@@ -598,6 +598,16 @@ TEST_F(Push, RegistrationsAreCheckedAndReplacedNeverDuplicated) {
   EXPECT_EQ(private_endpoint.status, 400) << private_endpoint.body;
   EXPECT_NE(private_endpoint.body.find("private"), std::string::npos) << private_endpoint.body;
   EXPECT_EQ(phone.post(path, R"({"provider":"carrier-pigeon","token":"x"})").status, 400);
+  // Malformed bodies: each a 400 in the UCWA shape, nothing stored.
+  for (const char* bad : {R"({"provider":"webpush","subscription":"https://127.0.0.1/wp/x"})",
+                          R"({"provider":"webpush","subscription":{"endpoint":"https://push.example.net/x","keys":"k"}})",
+                          R"({"provider":"webpush","subscription":{"endpoint":42}})",
+                          R"({"provider":"apns"})", R"({"token":"abc"})", R"(["not","an","object"])",
+                          "{\"provider\":\"fcm\",\"token\":\"" "x"  "\",\"deviceName\":1}"}) {
+    const auto r = phone.post(path, bad);
+    EXPECT_EQ(r.status, 400) << bad << " -> " << r.body;
+    EXPECT_NE(subcode_of(r), "") << r.body;
+  }
   EXPECT_TRUE(push_status("bob@example.org").empty());
 
   const auto first = phone.post(path, apns_body(apns_token));
