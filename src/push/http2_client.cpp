@@ -1,5 +1,7 @@
 #include "push/http2_client.hpp"
 
+#include "push/reset_guard.hpp"
+
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
@@ -157,6 +159,7 @@ struct Http2Client::Impl : std::enable_shared_from_this<Impl> {
   Http2ClientOptions options;
   std::atomic<std::size_t> in_flight{0};
   std::atomic<std::size_t> connections{0};
+  bool reset_guard = finished_stream_reset_guard_active();
 
   std::mutex mutex;
   CURLM* multi = nullptr;
@@ -554,5 +557,7 @@ asio::awaitable<HttpResponse> Http2Client::send(HttpRequest request) {
 std::size_t Http2Client::connections_opened() const { return impl_->connections.load(); }
 
 std::size_t Http2Client::in_flight() const { return impl_->in_flight.load(); }
+
+bool Http2Client::closed_stream_resets_dropped() const { return impl_->reset_guard; }
 
 }  // namespace parley::push

@@ -59,6 +59,8 @@ public:
   // Connections opened since the start (tests: one long-lived connection per origin).
   std::size_t connections_opened() const;
   std::size_t in_flight() const;
+  // Whether libcurl's resets of already-closed streams are dropped (push/reset_guard.hpp).
+  bool closed_stream_resets_dropped() const;
 
 private:
   struct Impl;

@@ -7,7 +7,9 @@
 //   ANY  /delay/<ms>        200 "ok" after <ms> milliseconds
 //   GET  /large/<bytes>     200, a body of <bytes> 'x'
 //   ANY  /status/<code>     that status; 429 and 503 carry retry-after: 30
-//   GET  /stats             JSON {sessions, streams}: TLS connections and requests seen so far
+//   ANY  /empty             200 with no body: one HEADERS frame that ends the stream, as APNs answers
+//   GET  /stats             JSON {sessions, streams, resets}: TLS connections, requests, and streams
+//                           the client reset while they were still open
 import fs from 'node:fs';
 import http2 from 'node:http2';
 
@@ -22,6 +24,7 @@ const server = http2.createSecureServer({
 
 let sessions = 0;
 let streams = 0;
+let resets = 0;
 const sessionIds = new WeakMap();
 
 server.on('session', (session) => {
@@ -39,13 +42,18 @@ function reply(stream, status, body, headers = {}) {
 server.on('stream', (stream, headers) => {
   streams += 1;
   stream.on('error', () => {});
+  let answered = false;
+  stream.on('close', () => { if (!answered && stream.rstCode) resets += 1; });
   const path = headers[':path'] || '/';
   const chunks = [];
   stream.on('data', (chunk) => chunks.push(chunk));
   stream.on('end', () => {
     const body = Buffer.concat(chunks).toString('utf8');
     let m;
-    if (path.startsWith('/echo')) {
+    answered = !path.startsWith('/delay/');
+    if (path === '/empty') {
+      stream.respond({ ':status': 200, 'apns-id': `id-${streams}` }, { endStream: true });
+    } else if (path.startsWith('/echo')) {
       const plain = {};
       for (const [k, v] of Object.entries(headers)) plain[k] = v;
       reply(stream, 200, JSON.stringify({
@@ -53,7 +61,7 @@ server.on('stream', (stream, headers) => {
         session: sessionIds.get(stream.session) || 0,
       }), { 'content-type': 'application/json', 'x-echo': 'Yes' });
     } else if ((m = /^\/delay\/(\d+)/.exec(path))) {
-      const timer = setTimeout(() => reply(stream, 200, 'ok'), Number(m[1]));
+      const timer = setTimeout(() => { answered = true; reply(stream, 200, 'ok'); }, Number(m[1]));
       stream.on('close', () => clearTimeout(timer));
     } else if ((m = /^\/large\/(\d+)/.exec(path))) {
       reply(stream, 200, 'x'.repeat(Number(m[1])));
@@ -63,7 +71,7 @@ server.on('stream', (stream, headers) => {
       reply(stream, code, JSON.stringify({ reason: `status ${code}` }),
         { 'content-type': 'application/json', ...extra });
     } else if (path === '/stats') {
-      reply(stream, 200, JSON.stringify({ sessions, streams }), { 'content-type': 'application/json' });
+      reply(stream, 200, JSON.stringify({ sessions, streams, resets }), { 'content-type': 'application/json' });
     } else {
       reply(stream, 404, 'not found');
     }

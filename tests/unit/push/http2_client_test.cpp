@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -299,6 +300,63 @@ TEST_F(Http2ClientTest, TimeoutIsReportedInWords) {
   EXPECT_GE(r.elapsed, 250ms);
 }
 
+// A stream abandoned while open (here: timed out) is still reset, so the server stops working on
+// it; only resets of streams that are already closed are dropped (push/reset_guard.hpp).
+TEST_F(Http2ClientTest, AbandonedStreamIsStillReset) {
+  Http2Client client(io_.get_executor(), trusting());
+  const auto resets_before = stats(client).at("resets").to_number<int>();
+  auto request = get("/delay/10000");
+  request.timeout = 300ms;
+  auto r = call(client, request);
+  ASSERT_NE(r.error.find("timed out"), std::string::npos) << r.error;
+  int resets = resets_before;
+  for (int i = 0; i < 50 && resets == resets_before; ++i) {
+    std::this_thread::sleep_for(20ms);
+    resets = stats(client).at("resets").to_number<int>();
+  }
+  EXPECT_EQ(resets, resets_before + 1);
+}
+
+// APNs answers a good push with one HEADERS frame that ends the stream. libcurl 7.88 follows each
+// such answer with a RST_STREAM unless the guard drops it, and the server here (Node's nghttp2,
+// with the rapid-reset defence: a burst of 1000, then 33/s) would close the connection with
+// GOAWAY after about a thousand of them. 3000 answers in a burst must share one connection.
+TEST_F(Http2ClientTest, HeadersOnlyAnswersInABurstKeepOneConnection) {
+  Http2Client counter(io_.get_executor(), trusting());
+  const auto before = stats(counter).as_object();
+
+  Http2Client client(io_.get_executor(), trusting());
+  EXPECT_TRUE(client.closed_stream_resets_dropped());
+  constexpr int kCount = 3000;
+  constexpr int kWindow = 500;
+  int sent = 0, ok = 0, done = 0;
+  std::string first_failure;
+  std::function<void()> send_next = [&] {
+    HttpRequest request;
+    request.url = server->url("/empty");
+    request.headers = {{"content-type", "application/json"}};
+    request.body = R"({"aps":{"alert":"n )" + std::to_string(sent++) + R"("}})";
+    client.send(std::move(request), [&](HttpResponse r) {
+      ++done;
+      if (r.status == 200 && r.body.empty() && !r.header("apns-id").empty()) {
+        ++ok;
+      } else if (first_failure.empty()) {
+        first_failure = std::to_string(r.status) + " " + r.error;
+      }
+      if (sent < kCount) send_next();
+    });
+  };
+  for (int i = 0; i < kWindow; ++i) send_next();
+  ASSERT_TRUE(run_until(io_, [&] { return done == kCount; }, 60s));
+  EXPECT_EQ(ok, kCount) << first_failure;
+  EXPECT_EQ(client.connections_opened(), 1u);
+  const auto after = stats(counter).as_object();
+  EXPECT_EQ(after.at("sessions").to_number<int>(), before.at("sessions").to_number<int>() + 1);
+  EXPECT_EQ(after.at("streams").to_number<int>(), before.at("streams").to_number<int>() + kCount + 1)
+      << "a stream was sent twice (a retry after GOAWAY)";
+  EXPECT_EQ(after.at("resets").to_number<int>(), before.at("resets").to_number<int>());
+}
+
 TEST_F(Http2ClientTest, ConnectionRefusedHasNoStatus) {
   // Nothing listens on port 1 of the loopback interface.
   Http2Client client(io_.get_executor(), trusting());
@@ -458,13 +516,7 @@ TEST_F(Http2ClientTest, ClientMayBeDestroyedFromItsOwnCallback) {
 }
 
 // Prints a throughput figure. At most kWindow requests are outstanding, as a push sender facing
-// APNs' limit of ~1000 streams per connection would keep it.
-//
-// libcurl 7.88 sends RST_STREAM for many streams it has already read to the end, and Node's
-// nghttp2 (1.57+) counts those against its rapid-reset limit (a burst of 1000, then 33/s) and
-// answers with GOAWAY(INTERNAL_ERROR). So here the client reconnects a few times; curl retries
-// the streams the server refused, but a stream the GOAWAY cut short fails with an HTTP/2 error.
-// Nearly all requests must succeed, and connections_opened() must agree with the server.
+// APNs' limit of ~1000 streams per connection would keep it. All over one connection.
 TEST_F(Http2ClientTest, TenThousandSmallPosts) {
   Http2Client client(io_.get_executor(), trusting());
   constexpr int kCount = 10000;
@@ -473,7 +525,6 @@ TEST_F(Http2ClientTest, TenThousandSmallPosts) {
   int ok = 0;
   int done = 0;
   std::string first_error;
-  int http2_errors = 0;
   std::set<std::int64_t> sessions_seen;
   std::function<void()> send_next = [&] {
     HttpRequest request;
@@ -485,8 +536,6 @@ TEST_F(Http2ClientTest, TenThousandSmallPosts) {
       if (r.status == 200) {
         ++ok;
         sessions_seen.insert(json::parse(r.body).at("session").to_number<std::int64_t>());
-      } else if (r.error.starts_with("HTTP/2 error")) {
-        ++http2_errors;
       } else if (first_error.empty()) {
         first_error = r.error;
       }
@@ -497,11 +546,9 @@ TEST_F(Http2ClientTest, TenThousandSmallPosts) {
   for (int i = 0; i < kWindow; ++i) send_next();
   ASSERT_TRUE(run_until(io_, [&] { return done == kCount; }, 120s));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  EXPECT_EQ(ok + http2_errors, kCount) << first_error;
-  EXPECT_LE(http2_errors, kCount / 1000);
-  EXPECT_GE(client.connections_opened(), sessions_seen.size());
-  EXPECT_LE(client.connections_opened(), sessions_seen.size() + 2);
-  EXPECT_LE(client.connections_opened(), 20u);
+  EXPECT_EQ(ok, kCount) << first_error;
+  EXPECT_EQ(sessions_seen.size(), 1u);
+  EXPECT_EQ(client.connections_opened(), 1u);
   std::printf("[ figure   ] %d POSTs in %.2f s: %.0f req/s over %zu connection(s)\n", kCount, seconds,
               kCount / seconds, client.connections_opened());
 }
