@@ -35,6 +35,14 @@ std::string when(const boost::json::object& o, std::string_view key) {
   return buf;
 }
 
+// An iPhone's PushKit token: its own (masked) when it sits beside the alert token, "= TOKEN" when
+// the registration's one token is the PushKit token (voip: true, calls only), "-" for none.
+std::string voip_cell(const boost::json::object& o) {
+  if (o.contains("voipToken")) return cell(o, "voipToken");
+  const auto* voip = o.if_contains("voip");
+  return voip && voip->is_bool() && voip->as_bool() ? "= TOKEN" : "-";
+}
+
 int run_status(CommandContext& ctx, const std::string& user) {
   const auto r = admin_call(ctx, "GET", "/admin/v1/users/" + url_encode_component(user) + "/push", nullptr, 200);
   if (ctx.options.json) {
@@ -50,11 +58,11 @@ int run_status(CommandContext& ctx, const std::string& user) {
   for (const auto& d : devices->as_array()) {
     if (!d.is_object()) continue;
     const auto& o = d.as_object();
-    rows.push_back({cell(o, "id"), cell(o, "provider"), cell(o, "deviceName"), cell(o, "token"),
+    rows.push_back({cell(o, "id"), cell(o, "provider"), cell(o, "deviceName"), cell(o, "token"), voip_cell(o),
                     when(o, "lastAttempt"), when(o, "lastSuccess"), cell(o, "lastStatus"), cell(o, "lastError")});
   }
-  ctx.out << format_table({"DEVICE", "PROVIDER", "NAME", "TOKEN", "LAST ATTEMPT (UTC)", "LAST SUCCESS (UTC)",
-                           "STATUS", "LAST ERROR"},
+  ctx.out << format_table({"DEVICE", "PROVIDER", "NAME", "TOKEN", "VOIP TOKEN", "LAST ATTEMPT (UTC)",
+                           "LAST SUCCESS (UTC)", "STATUS", "LAST ERROR"},
                           rows);
   return kExitOk;
 }

@@ -22,12 +22,16 @@ namespace {
 std::string date(std::int64_t ms) { return "/Date(" + std::to_string(ms) + ")/"; }
 
 // Enough of a token for an administrator to tell devices apart, not enough to use it.
+std::string masked_token(const std::string& token) {
+  return token.size() <= 8 ? std::string("…") : "…" + token.substr(token.size() - 8);
+}
+
 std::string masked(const storage::PushRegistration& r) {
   if (r.provider == "webpush") {
     const auto end = r.token.find('/', 8);
     return r.token.substr(0, end) + "/…";
   }
-  return r.token.size() <= 8 ? std::string("…") : "…" + r.token.substr(r.token.size() - 8);
+  return masked_token(r.token);
 }
 
 std::string nested_string(const json::object& o, std::initializer_list<std::string_view> path,
@@ -67,6 +71,7 @@ json::object PushService::registration_json(const storage::PushRegistration& r,
                  {"deviceName", r.device_name},
                  {"created", date(r.created_at_ms)},
                  {"updated", date(r.updated_at_ms)}};
+  if (!r.voip_token.empty()) o["voipToken"] = masked_token(r.voip_token);
   if (r.last_attempt_ms > 0) o["lastAttempt"] = date(r.last_attempt_ms);
   if (r.last_success_ms > 0) o["lastSuccess"] = date(r.last_success_ms);
   if (r.last_status > 0) o["lastStatus"] = r.last_status;
@@ -118,6 +123,7 @@ void PushService::register_routes(http::SiteRouters& routers) {
     } else {
       r.token = body.string("token", 4096).value_or("");
     }
+    r.voip_token = body.string("voipToken", 4096).value_or("");
     r.app_id = body.string("appId", 255).value_or(body.string("topic", 255).value_or(""));
     r.environment = lower(body.string("environment", 16).value_or("production"));
     if (r.environment != "production" && r.environment != "development")
@@ -126,9 +132,22 @@ void PushService::register_routes(http::SiteRouters& routers) {
     r.locale = body.string("locale", 35).value_or("");
     r.device_name = body.string("deviceName", 100).value_or("");
     if (r.voip && r.provider != "apns") throw ParameterValidationFailure("voip is for APNs PushKit tokens only");
+    if (!r.voip_token.empty() && r.provider != "apns")
+      throw ParameterValidationFailure("voipToken is an APNs PushKit token: " + r.provider +
+                                       " registrations have no VoIP token");
+    if (!r.voip_token.empty() && r.voip)
+      throw ParameterValidationFailure(
+          "voipToken and voip: true contradict each other: voip: true says token is the PushKit "
+          "token; to register both, send the alert token as token and the PushKit one as voipToken");
     if (const auto problem = check_registration(r, self->config_.push.webpush.allow_private_endpoints);
         !problem.empty())
       throw ParameterValidationFailure(problem);
+    if (!r.voip_token.empty()) {
+      storage::PushRegistration pushkit = r;
+      pushkit.token = r.voip_token;
+      if (const auto problem = check_registration(pushkit, false); !problem.empty())
+        throw ParameterValidationFailure("voipToken: " + problem);
+    }
 
     const std::string owner = app.owner(), nobody;
     const auto who = co_await self->context_of(owner, nobody);

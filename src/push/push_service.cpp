@@ -170,6 +170,14 @@ asio::awaitable<void> PushService::deliver(std::string owner, std::string endpoi
     co_return;
   }
   if (n.badge < 0) n.badge = who.badge;  // every alert sets the badge to the missed items
+  // An iPhone that registered its PushKit token beside its alert token: a call goes to PushKit,
+  // which wakes the app to show it (CallKit); everything else stays an alert on `token`.
+  bool to_pushkit = !reg->voip && !reg->voip_token.empty() && n.tier == Tier::urgent;
+  storage::PushRegistration target = *reg;
+  if (to_pushkit) {
+    target.token = reg->voip_token;
+    target.voip = true;
+  }
   const Text text = text_of(n, who.display_from, who.push.previews);
   const auto expires = std::chrono::system_clock::now() + std::chrono::seconds(config_.push.ttl_seconds);
   auto backoff = engine_.scaled(std::chrono::milliseconds(1000));
@@ -177,7 +185,7 @@ asio::awaitable<void> PushService::deliver(std::string owner, std::string endpoi
   for (int attempt = 1;; ++attempt) {
     // g++ 12 destroys a temporary inside a co_await expression twice: every argument here is
     // a named object.
-    const Message message{&*reg, &n, text, expires};
+    const Message message{&target, &n, text, expires};
     const Delivery d = co_await p->send(message);
     if (d.ok) {
       ++counters_.sent;
@@ -186,6 +194,16 @@ asio::awaitable<void> PushService::deliver(std::string owner, std::string endpoi
       logger("push")->debug("{} push to {} ({}) delivered in {} ms", to_string(n.kind), owner,
                             reg->provider, d.latency.count() / 1000);
       co_return;
+    }
+    if (d.unregistered && to_pushkit) {
+      // Only the PushKit token is dead: the device keeps its alert token and its registration,
+      // and this call still rings there, as an alert.
+      ++counters_.unregistered;
+      co_await forget_voip_token(*reg, d.status, d.reason);
+      to_pushkit = false;
+      target = *reg;
+      target.voip_token.clear();
+      continue;
     }
     if (d.unregistered) {
       ++counters_.unregistered;
@@ -256,6 +274,28 @@ asio::awaitable<void> PushService::forget(storage::PushRegistration reg, std::st
     }
   logger("push")->info("{} registration of {} ({}) deleted: the provider said {}", reg.provider,
                        reg.owner, reg.device_name.empty() ? reg.endpoint_id : reg.device_name, reason);
+}
+
+// APNs says the PushKit token is dead while the alert token may be fine: the registration stays,
+// without its VoIP token (calls then come as alerts on `token`), and its health says why.
+asio::awaitable<void> PushService::forget_voip_token(storage::PushRegistration reg, long status,
+                                                     std::string reason) {
+  storage::Store* store = ctx_.store;
+  const std::string id = reg.id, dead = reg.voip_token;
+  const std::int64_t at = now_ms();
+  const std::string why = "VoIP token dropped: APNs said " + reason;
+  auto job = [store, id, dead, at, status, why] {
+    auto current = store->find_push_registration(id);
+    // A re-registration since brought a token of its own: that one has not been tried yet.
+    if (!current || current->voip_token != dead) return false;
+    current->voip_token.clear();
+    store->put_push_registration(*current);
+    return store->record_push_attempt(id, at, false, status, why);
+  };
+  const bool cleared = co_await ctx_.pool->store(job);
+  if (cleared)
+    logger("push")->info("apns registration of {} ({}) keeps its alert token; its VoIP token is gone: {}",
+                         reg.owner, reg.device_name.empty() ? reg.endpoint_id : reg.device_name, reason);
 }
 
 // ---- administration -----------------------------------------------------------------------------

@@ -46,6 +46,8 @@ private:
   boost::asio::awaitable<Who> context_of(std::string owner, std::string from);
   boost::asio::awaitable<void> record(std::string id, bool success, long status, std::string error);
   boost::asio::awaitable<void> forget(storage::PushRegistration reg, std::string reason);
+  boost::asio::awaitable<void> forget_voip_token(storage::PushRegistration reg, long status,
+                                                std::string reason);
 
   // The resource as the API and the admin API show it.
   boost::json::object registration_json(const storage::PushRegistration& r, std::string_view self_href) const;

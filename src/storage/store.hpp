@@ -200,6 +200,8 @@ struct PushRegistration {
   std::string app_id;       // APNs topic (bundle id), FCM/Web Push: the client app's id; may be empty
   std::string environment = "production";  // "production" | "development" (APNs sandbox)
   bool voip = false;        // an APNs VoIP (PushKit) token: calls go as apns-push-type voip
+  std::string voip_token;   // APNs only: the device's PushKit token beside its alert `token`; calls
+                            // go to it as VoIP pushes, everything else to `token`. Empty: none
   std::string locale;       // e.g. "en-US", at most 35 characters
   std::string device_name;  // what the user calls the device, at most 100 characters
   std::int64_t created_at_ms = 0;

@@ -21,7 +21,7 @@ namespace {
 #define PARLEY_SQLITE_PUSH_COLUMNS                                                            \
   "id, owner, endpoint_id, provider, token, p256dh, auth, app_id, environment, voip, locale," \
   " device_name, created_at_ms, updated_at_ms, last_attempt_ms, last_success_ms, last_status," \
-  " last_error"
+  " last_error, voip_token"
 
 constexpr char kFindById[] =
     "SELECT " PARLEY_SQLITE_PUSH_COLUMNS " FROM push_registrations WHERE id = ?";
@@ -35,12 +35,12 @@ constexpr char kListByOwner[] =
 constexpr char kCountByOwner[] = "SELECT COUNT(*) FROM push_registrations WHERE owner = ?";
 constexpr char kInsert[] =
     "INSERT INTO push_registrations (id, owner, endpoint_id, provider, token, p256dh, auth,"
-    " app_id, environment, voip, locale, device_name, created_at_ms, updated_at_ms)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " app_id, environment, voip, locale, device_name, created_at_ms, updated_at_ms, voip_token)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 // A re-registration may carry a new token: what the old one did says nothing about it.
 constexpr char kReplace[] =
     "UPDATE push_registrations SET provider = ?, token = ?, p256dh = ?, auth = ?, app_id = ?,"
-    " environment = ?, voip = ?, locale = ?, device_name = ?, updated_at_ms = ?,"
+    " environment = ?, voip = ?, locale = ?, device_name = ?, updated_at_ms = ?, voip_token = ?,"
     " last_attempt_ms = 0, last_success_ms = 0, last_status = 0, last_error = ''"
     " WHERE id = ?";
 constexpr char kDelete[] = "DELETE FROM push_registrations WHERE id = ?";
@@ -78,6 +78,10 @@ void check_registration(const PushRegistration& r) {
   check_one_of(r.provider, {"apns", "fcm", "webpush"}, "the push provider");
   check_not_empty(r.token, "the push token");
   check_size(r.token, kMaxPushTokenBytes, "the push token");
+  check_size(r.voip_token, kMaxPushTokenBytes, "the VoIP push token");
+  if (!r.voip_token.empty() && (r.provider != "apns" || r.voip))
+    throw ParameterValidationFailure(
+        "a VoIP push token goes beside an APNs alert token only (not with fcm, webpush or voip)");
   check_size(r.p256dh, kMaxPushKeyBytes, "the p256dh key");
   check_size(r.auth, kMaxPushKeyBytes, "the auth key");
   check_size(r.app_id, kMaxPushAppIdBytes, "the app id");
@@ -107,6 +111,7 @@ PushRegistration read_registration(const Statement& st) {
   r.last_success_ms = st.column_int(15);
   r.last_status = st.column_int(16);
   r.last_error = st.column_text(17);
+  r.voip_token = st.column_text(18);
   return r;
 }
 
@@ -159,7 +164,8 @@ PushRegistration put_push_registration(Connection& db, const PushRegistration& r
         .bind_text(8, r.locale)
         .bind_text(9, r.device_name)
         .bind_int(10, now)
-        .bind_text(11, id)
+        .bind_text(11, r.voip_token)
+        .bind_text(12, id)
         .run();
   } else {
     if (count_of(db, owner) >= static_cast<std::int64_t>(kMaxPushRegistrationsPerOwner))
@@ -182,6 +188,7 @@ PushRegistration put_push_registration(Connection& db, const PushRegistration& r
           .bind_text(12, r.device_name)
           .bind_int(13, r.created_at_ms != 0 ? r.created_at_ms : now)
           .bind_int(14, now)
+          .bind_text(15, r.voip_token)
           .run();
     } catch (const SqliteError& e) {
       if (e.code() == SQLITE_CONSTRAINT_PRIMARYKEY || e.code() == SQLITE_CONSTRAINT_UNIQUE)

@@ -7,7 +7,8 @@
 // - id: 1..64 bytes; endpoint id: 1..256 bytes;
 // - owner: a SIP URI of 1..1024 bytes, kept lower-case;
 // - provider: apns, fcm or webpush; environment: production or development;
-// - token: 1..4096 bytes; p256dh and auth: at most 256 bytes each; app id: at most 255 bytes;
+// - token: 1..4096 bytes; voip token: at most 4096 bytes, and only on an APNs registration that
+//   is not itself a VoIP one; p256dh and auth: at most 256 bytes each; app id: at most 255 bytes;
 // - locale: at most 35 characters; device name: at most 100 characters.
 // An owner keeps at most 100 registrations: a new one beyond that is a Conflict (replacing one
 // she has is not). Lookups with an id, owner or endpoint id beyond these limits find nothing.

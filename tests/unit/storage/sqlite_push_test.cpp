@@ -1,6 +1,7 @@
 // Push registrations in the SQLite store: one per (owner, device), re-registration replacing it
 // in place, the limits a registration is held to, delivery health, what removing a user does to
-// them, and the upgrade of a schema version 7 database.
+// them, an iPhone's PushKit token beside its alert token, and the upgrades of schema version 7
+// and 8 databases.
 
 #include <gtest/gtest.h>
 
@@ -135,6 +136,27 @@ TEST_F(SqlitePush, RegisteringTheSameDeviceAgainReplacesItInPlace) {
   EXPECT_EQ(found->last_status, 0);
 }
 
+TEST_F(SqlitePush, AnIphoneKeepsItsPushKitTokenBesideItsAlertTokenUntilItRegistersWithout) {
+  PushRegistration in = registration_of("r1", "alice@example.org", "phone", "a1e7");
+  in.voip_token = "b0b0";
+  EXPECT_EQ(store_->put_push_registration(in).voip_token, "b0b0");
+  auto found = store_->find_push_registration_of("alice@example.org", "phone");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->token, "a1e7");
+  EXPECT_EQ(found->voip_token, "b0b0");
+  EXPECT_FALSE(found->voip);
+  EXPECT_EQ(store_->list_push_registrations("alice@example.org").at(0).voip_token, "b0b0");
+
+  // A new PushKit token replaces the old one; a re-registration without one clears it.
+  in.voip_token = "c0c0";
+  EXPECT_EQ(store_->put_push_registration(in).voip_token, "c0c0");
+  in.voip_token.clear();
+  EXPECT_EQ(store_->put_push_registration(in).voip_token, "");
+  EXPECT_EQ(store_->find_push_registration("r1")->voip_token, "");
+  EXPECT_EQ(store_->find_push_registration("r1")->token, "a1e7");
+  EXPECT_EQ(rows(), "1");
+}
+
 TEST_F(SqlitePush, TwoDevicesAreTwoRegistrationsListedOldestFirst) {
   store_->put_push_registration(registration_of("tablet", "alice@example.org", "e2", "t2", 2000));
   store_->put_push_registration(registration_of("phone", "alice@example.org", "e1", "t1", 1000));
@@ -163,6 +185,17 @@ TEST_F(SqlitePush, FieldsOutOfTheirLimitsAreRefusedAndNothingIsWritten) {
       {"provider", [](PushRegistration& r) { r.provider = "APNS"; }},
       {"token", [](PushRegistration& r) { r.token.clear(); }},
       {"token", [](PushRegistration& r) { r.token = std::string(4097, 'f'); }},
+      {"VoIP push token", [](PushRegistration& r) { r.voip_token = std::string(4097, 'f'); }},
+      {"VoIP push token",
+       [](PushRegistration& r) {
+         r.provider = "fcm";
+         r.voip_token = "b0b0";
+       }},
+      {"VoIP push token",
+       [](PushRegistration& r) {
+         r.voip = true;
+         r.voip_token = "b0b0";
+       }},
       {"p256dh", [](PushRegistration& r) { r.p256dh = std::string(257, 'k'); }},
       {"auth", [](PushRegistration& r) { r.auth = std::string(257, 'k'); }},
       {"app id", [](PushRegistration& r) { r.app_id = std::string(256, 'a'); }},
@@ -196,7 +229,9 @@ TEST_F(SqlitePush, FieldsOutOfTheirLimitsAreRefusedAndNothingIsWritten) {
   edge.locale = std::string(35, 'l');
   edge.device_name.clear();
   for (int i = 0; i < 100; ++i) edge.device_name += e_acute;
+  edge.voip_token = std::string(4096, 'f');
   EXPECT_EQ(store_->put_push_registration(edge).token.size(), 4096U);
+  EXPECT_EQ(store_->find_push_registration(edge.id)->voip_token.size(), 4096U);
   EXPECT_EQ(rows(), "1");
 }
 
@@ -360,6 +395,59 @@ TEST(SqlitePushMigration, AVersion7DatabaseIsUpgraded) {
   RawDb raw(file);
   EXPECT_EQ(raw.text("SELECT name FROM schema_migrations WHERE version = 8"),
             "push_registrations");
+}
+
+// A database of version 8 with a registration: 0009 gives it an empty VoIP token, and the column
+// then keeps one.
+TEST(SqlitePushMigration, AVersion8DatabaseGainsTheVoipTokenColumn) {
+  TempDir dir;
+  const auto file = dir.path() / "parley.db";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    sqlite3_close(db);
+    RawDb raw(file);
+    raw.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at_ms BIGINT NOT NULL)");
+    raw.exec("BEGIN IMMEDIATE");
+    const std::filesystem::path sql(PARLEY_MIGRATIONS_DIR);
+    for (const char* name :
+         {"0001_initial.sql", "0002_tokens_and_signins.sql", "0003_contacts_photos.sql",
+          "0004_policies_audit.sql", "0005_messaging.sql", "0006_log_first_seq.sql",
+          "0007_call_logs.sql", "0008_push_registrations.sql"})
+      raw.exec(read_file(sql / name));
+    raw.exec(
+        "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES"
+        " (1, 'initial', 1700000000000), (2, 'tokens_and_signins', 1700000000001),"
+        " (3, 'contacts_photos', 1700000000002), (4, 'policies_audit', 1700000000003),"
+        " (5, 'messaging', 1700000000004), (6, 'log_first_seq', 1700000000005),"
+        " (7, 'call_logs', 1700000000006), (8, 'push_registrations', 1700000000007)");
+    raw.exec("COMMIT");
+    raw.exec(
+        "INSERT INTO push_registrations (id, owner, endpoint_id, provider, token, voip,"
+        " created_at_ms, updated_at_ms) VALUES ('r1', 'bob@example.org', 'phone', 'apns',"
+        " 'a1e7', TRUE, 5, 6)");
+  }
+
+  auto store = open_sqlite_store(file);
+  EXPECT_EQ(store->schema_version(), newest_schema_version());
+  EXPECT_GE(store->schema_version(), 9);
+  const auto old = store->find_push_registration("r1");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->token, "a1e7");
+  EXPECT_TRUE(old->voip);
+  EXPECT_EQ(old->voip_token, "");
+
+  PushRegistration both = *old;
+  both.voip = false;
+  both.voip_token = "b0b0";
+  store->put_push_registration(both);
+  EXPECT_EQ(store->find_push_registration("r1")->voip_token, "b0b0");
+  RawDb raw(file);
+  EXPECT_EQ(raw.text("SELECT name FROM schema_migrations WHERE version = 9"), "push_voip_token");
+  EXPECT_EQ(raw.text("SELECT voip_token FROM push_registrations WHERE id = 'r1'"), "b0b0");
 }
 
 }  // namespace
