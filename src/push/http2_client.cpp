@@ -1,5 +1,6 @@
 #include "push/http2_client.hpp"
 
+#include "push/address_policy.hpp"
 #include "push/reset_guard.hpp"
 
 #include <boost/asio/async_result.hpp>
@@ -19,6 +20,9 @@
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace parley::push {
@@ -71,6 +75,7 @@ struct Transfer {
   curl_slist* header_list = nullptr;
   std::size_t max_body = 0;
   bool body_too_large = false;
+  std::string refused_address;  // set when public_addresses_only refused to connect to it
   std::chrono::steady_clock::time_point started;
   char error_buffer[CURL_ERROR_SIZE] = {};
 
@@ -125,6 +130,11 @@ std::string describe(CURLcode code, const Transfer& t, long os_errno) {
       words = curl_easy_strerror(code);
       break;
     default: words = curl_easy_strerror(code); break;
+  }
+  if (!t.refused_address.empty() &&
+      (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST)) {
+    return "refused to connect to " + t.refused_address +
+           ": a loopback or private-network address, and this request may only reach public ones";
   }
   if (t.error_buffer[0] != '\0') {
     words += " (";
@@ -282,6 +292,10 @@ struct Http2Client::Impl : std::enable_shared_from_this<Impl> {
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Impl::on_close_socket);
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
+    if (req.public_addresses_only) {
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &Impl::on_open_public_socket);
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
+    }
 
     bool has_content_type = false;
     for (const auto& [name, value] : req.headers) {
@@ -356,6 +370,31 @@ struct Http2Client::Impl : std::enable_shared_from_this<Impl> {
     it->second->want = what;
     self->arm(it->second);
     return 0;
+  }
+
+  // Opens the socket for an address curl resolved, unless the address is not public. curl then
+  // tries the name's next address, and fails with "could not connect" when none is left.
+  static curl_socket_t on_open_public_socket(void* userp, curlsocktype purpose, curl_sockaddr* address) {
+    auto* t = static_cast<Transfer*>(userp);
+    if (purpose == CURLSOCKTYPE_IPCXN) {
+      const sockaddr* sa = &address->addr;
+      const unsigned char* ip = nullptr;
+      std::size_t size = 0;
+      if (sa->sa_family == AF_INET) {
+        ip = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
+        size = 4;
+      } else if (sa->sa_family == AF_INET6) {
+        ip = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr);
+        size = 16;
+      }
+      if (ip == nullptr || private_address(ip, size)) {
+        char text[INET6_ADDRSTRLEN] = "an unknown address";
+        if (ip != nullptr) inet_ntop(sa->sa_family, ip, text, sizeof text);
+        t->refused_address = text;
+        return CURL_SOCKET_BAD;
+      }
+    }
+    return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
   }
 
   static int on_close_socket(void* userp, curl_socket_t fd) {
@@ -469,6 +508,7 @@ struct Http2Client::Impl : std::enable_shared_from_this<Impl> {
       if (result == CURLE_OK) {
         response.status = status;
       } else {
+        response.address_refused = !transfer->refused_address.empty();
         response.status = 0;  // a partial answer is no answer
         response.error = describe(result, *transfer, os_errno);
       }

@@ -26,6 +26,11 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::chrono::milliseconds timeout{10000};
+  // Connect only to public addresses (push/address_policy.hpp), judged on every address the name
+  // resolves to when the connection opens, so a DNS answer cannot point the request inward.
+  // Judged when a connection opens: a client's pooled connections are shared by its requests, so
+  // a client is used with this set for all its requests (as the Web Push provider does) or none.
+  bool public_addresses_only = false;
 };
 
 struct HttpResponse {
@@ -35,6 +40,7 @@ struct HttpResponse {
   std::string body;       // at most Http2ClientOptions::max_response_bytes
   std::string error;      // transport failure in words ("connection refused", "timed out", ...)
   std::chrono::microseconds elapsed{0};
+  bool address_refused = false;  // public_addresses_only kept the request from connecting
   std::string header(std::string_view name) const;  // case-insensitive; "" when absent
 };
 

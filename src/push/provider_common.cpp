@@ -1,6 +1,8 @@
 // What the three providers share: the app's data and the registration checks.
 #include "push/providers.hpp"
 
+#include "push/address_policy.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -27,7 +29,7 @@ Delivery delivery_of(const HttpResponse& res) {
   d.latency = res.elapsed;
   if (res.status == 0) {
     d.reason = res.error;
-    d.retry = true;
+    d.retry = !res.address_refused;  // the same name will resolve the same way in a minute
   } else if (res.status >= 200 && res.status < 300) {
     d.ok = true;
   }
@@ -51,26 +53,20 @@ bool printable(std::string_view s) {
 }
 
 // Whether `host` (as written in a URL: a name, an IPv4 literal or a bracketed IPv6 literal) is
-// the machine itself or a private network.
+// the machine itself or a private network. A name is judged again by the address it resolves to
+// when the request connects (HttpRequest::public_addresses_only).
 bool private_host(std::string host) {
   for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!host.empty() && host.back() == '.') host.pop_back();  // "localhost." is localhost
   if (host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local") ||
       host.ends_with(".internal"))
     return true;
   std::array<unsigned char, 16> a{};
-  if (inet_pton(AF_INET, host.c_str(), a.data()) == 1) {
-    return a[0] == 0 || a[0] == 10 || a[0] == 127 || (a[0] == 169 && a[1] == 254) ||
-           (a[0] == 172 && (a[1] & 0xF0) == 16) || (a[0] == 192 && a[1] == 168) ||
-           (a[0] == 100 && (a[1] & 0xC0) == 64) || a[0] >= 224;
-  }
+  if (inet_pton(AF_INET, host.c_str(), a.data()) == 1) return private_address(a.data(), 4);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
     const std::string inner = host.substr(1, host.size() - 2);
     if (inet_pton(AF_INET6, inner.c_str(), a.data()) != 1) return true;  // unparsable: refuse
-    const bool loopback = std::all_of(a.begin(), a.end() - 1, [](unsigned char b) { return b == 0; }) && a[15] <= 1;
-    const bool mapped = std::all_of(a.begin(), a.begin() + 10, [](unsigned char b) { return b == 0; }) &&
-                        a[10] == 0xff && a[11] == 0xff;
-    return loopback || mapped || (a[0] & 0xFE) == 0xFC || (a[0] == 0xFE && (a[1] & 0xC0) == 0x80) ||
-           a[0] == 0xFF;
+    return private_address(a.data(), 16);
   }
   return false;
 }

@@ -23,6 +23,7 @@ class WebPush final : public Provider {
 public:
   WebPush(asio::any_io_executor executor, const WebPushConfig& config, SigningKey key, std::string subject)
       : key_(std::move(key)), subject_(std::move(subject)),
+        public_only_(!config.allow_private_endpoints),
         http_(executor, Http2ClientOptions{config.ca_file.string(), true, 64 * 1024, 10000,
                                            std::chrono::seconds(10)}) {}
 
@@ -39,6 +40,7 @@ public:
     if (!n.collapse_id.empty()) payload["tag"] = n.collapse_id;
     HttpRequest req;
     req.url = r.token;
+    req.public_addresses_only = public_only_;
     const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(m.expires - std::chrono::system_clock::now());
     req.headers = {{"ttl", std::to_string(std::max<std::int64_t>(ttl.count(), 0))},
                    {"content-encoding", "aes128gcm"},
@@ -68,6 +70,7 @@ public:
 private:
   SigningKey key_;
   std::string subject_;
+  bool public_only_;  // the endpoint is whatever the subscriber wrote: connect to public addresses only
   Http2Client http_;
 };
 

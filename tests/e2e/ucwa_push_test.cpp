@@ -311,6 +311,42 @@ TEST_F(Push, TestPushReportsEveryDevice) {
   EXPECT_NE(bad.out.find("BadTopic"), std::string::npos) << bad.out;
 }
 
+// A Web Push endpoint is a URL the subscriber chose. One whose name only turns into a loopback
+// address when it is resolved (here 2130706433, which is 127.0.0.1 written as one number) passes
+// the registration check (which judges names and the usual address spellings; a name's address
+// is only known when it is resolved) but is refused when the push connects: no request reaches this
+// machine's services, the failure is recorded, and it is not retried.
+TEST_F(Push, AWebPushEndpointThatResolvesInwardIsNeverConnectedTo) {
+  start("", 300, 600, /*allow_private=*/false);
+  UcwaApp probe(server, bob, app_body("bob-probe", "Browser"));
+  const std::string path = probe.href() + "/pushNotificationRegistration";
+  for (const char* host : {"localhost.", "LOCALHOST", "[::ffff:127.0.0.1]", "[::1]"}) {
+    const auto refused = probe.post(path, webpush_body("sub1", host));
+    EXPECT_EQ(refused.status, 400) << host << " -> " << refused.body;
+  }
+  auto browser = background_device("bob-browser", webpush_body("sub1", "2130706433"), "Browser");
+  ASSERT_EQ(push_status("bob@example.org").size(), 1u);
+  auto a = ready_alice();
+  invite(*a);
+  json::array devices;
+  for (int i = 0; i < 50; ++i) {
+    devices = push_status("bob@example.org");
+    if (devices.size() == 1 && devices[0].as_object().contains("lastAttempt")) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(devices.size(), 1u) << json::serialize(devices);
+  const auto& d = devices[0].as_object();
+  ASSERT_TRUE(d.contains("lastError")) << json::serialize(devices);
+  EXPECT_NE(str(d.at("lastError")).find("refused to connect to 127.0.0.1"), std::string::npos)
+      << json::serialize(devices);
+  EXPECT_FALSE(d.contains("lastSuccess")) << json::serialize(devices);
+  // Not retried: the attempt stays the only one (the retry back-off here is 1 s).
+  const auto first_attempt = str(d.at("lastAttempt"));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(str(push_status("bob@example.org")[0].at("lastAttempt")), first_attempt);
+  EXPECT_TRUE(requests(to("webpush")).empty()) << json::serialize(received());
+}
+
 // ---- registration -----------------------------------------------------------------------------
 
 TEST_F(Push, RegistrationsAreCheckedAndReplacedNeverDuplicated) {

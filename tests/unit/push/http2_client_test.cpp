@@ -2,6 +2,8 @@
 // child process with a self-signed certificate made at run time.
 #include "push/http2_client.hpp"
 
+#include "push/address_policy.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -25,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +40,7 @@ using parley::push::Http2Client;
 using parley::push::Http2ClientOptions;
 using parley::push::HttpRequest;
 using parley::push::HttpResponse;
+using parley::push::private_address;
 using namespace std::chrono_literals;
 
 // The server script sits beside this file.
@@ -298,6 +302,53 @@ TEST_F(Http2ClientTest, TimeoutIsReportedInWords) {
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.error.find("timed out"), std::string::npos) << r.error;
   EXPECT_GE(r.elapsed, 250ms);
+}
+
+// A request limited to public addresses does not connect to a name that resolves to this
+// machine, whichever way the name is written; the same server is reachable without the limit.
+// (The check runs when a connection opens; a pooled one was checked when it opened, so a client
+// is either used with the limit for everything, as the Web Push provider does, or not at all.)
+TEST_F(Http2ClientTest, PublicAddressesOnlyIsJudgedOnTheResolvedAddress) {
+  Http2Client client(io_.get_executor(), trusting());
+  Http2Client guarded(io_.get_executor(), trusting());
+  const auto streams_before = stats(client).at("streams").to_number<int>();
+  const std::string port = server->url("").substr(server->url("").rfind(':') + 1);
+  for (const std::string host : {"127.0.0.1", "2130706433", "localhost", "[::ffff:127.0.0.1]"}) {
+    HttpRequest request;
+    request.url = "https://" + host + ":" + port + "/echo";
+    request.public_addresses_only = true;
+    auto r = call(guarded, request);
+    EXPECT_EQ(r.status, 0) << host;
+    EXPECT_TRUE(r.address_refused) << host << ": " << r.error;
+    EXPECT_NE(r.error.find("refused to connect to "), std::string::npos) << host << ": " << r.error;
+  }
+  // One for the second stats call, none for the refused requests.
+  EXPECT_EQ(stats(client).at("streams").to_number<int>(), streams_before + 1);
+  EXPECT_EQ(guarded.connections_opened(), 0u);
+  EXPECT_EQ(call(guarded, get("/echo")).status, 200);  // the same server, without the limit
+}
+
+TEST(AddressPolicy, PrivateAndPublicAddresses) {
+  auto v4 = [](const char* text) {
+    unsigned char a[4];
+    EXPECT_EQ(inet_pton(AF_INET, text, a), 1) << text;
+    return private_address(a, 4);
+  };
+  auto v6 = [](const char* text) {
+    unsigned char a[16];
+    EXPECT_EQ(inet_pton(AF_INET6, text, a), 1) << text;
+    return private_address(a, 16);
+  };
+  for (const char* p : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+                        "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255"})
+    EXPECT_TRUE(v4(p)) << p;
+  for (const char* p : {"8.8.8.8", "172.32.0.1", "100.128.0.1", "193.0.14.129"}) EXPECT_FALSE(v4(p)) << p;
+  for (const char* p : {"::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:10.0.0.1",
+                        "::ffff:127.0.0.1"})
+    EXPECT_TRUE(v6(p)) << p;
+  for (const char* p : {"2a00:1450:4001::1", "::ffff:8.8.8.8"}) EXPECT_FALSE(v6(p)) << p;
+  const unsigned char odd[3] = {1, 2, 3};
+  EXPECT_TRUE(private_address(odd, 3));
 }
 
 // A stream abandoned while open (here: timed out) is still reset, so the server stops working on
