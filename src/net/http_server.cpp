@@ -6,6 +6,8 @@
 #include "net/watchdog.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/detached.hpp>
@@ -29,6 +31,8 @@
 #include <optional>
 #include <type_traits>
 #include <unordered_map>
+
+#include <poll.h>
 
 namespace parley::net {
 
@@ -68,7 +72,53 @@ struct SessionControl {
   // the TLS buffers go and the wait goes on for `idle_rest` (only touched on the strand).
   bool idle_grace = false;
   std::chrono::steady_clock::duration idle_rest{};
+  // A handler that holds its request (a pending GET) learns that the client went away: the
+  // connection is watched for the client's FIN or reset, and the request is cancelled then, so
+  // the application no longer counts as listening (push notifications go out) and the handler's
+  // resources are freed at once rather than at its timeout. All touched on the strand only.
+  bool handling = false;              // a request's handler is running
+  bool client_gone = false;           // the client closed the connection while it ran
+  unsigned watch = 0;                 // generation of the armed close watch; 0: none
+  unsigned watch_generation = 0;
+  std::unique_ptr<asio::steady_timer> recheck;  // bytes arrived meanwhile: look again later
+  asio::cancellation_signal cancel;   // bound to the session's serve loop
 };
+
+// Arms a one-shot watch for the client closing `socket` while a handler runs (the connection's
+// deadline calls it once a handler has run for a fifth of a second: quick answers never pay for
+// it). POLLRDHUP tells a FIN apart from bytes a client sent ahead (a pipelined request), which
+// stay unread for the serve loop.
+void watch_for_close(tcp::socket& socket, const std::shared_ptr<SessionControl>& ctl) {
+  if (!ctl->handling || ctl->watch != 0 || ctl->client_gone) return;
+  const unsigned generation = ctl->watch = ++ctl->watch_generation;
+  socket.async_wait(tcp::socket::wait_read, [&socket, ctl, generation](boost::system::error_code ec) {
+    // Cancelled (the handler answered first) or the connection closed: the socket may be gone.
+    if (ec || ctl->watch != generation || !ctl->handling) return;
+    ctl->watch = 0;
+    pollfd p{socket.native_handle(), POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+      ctl->client_gone = true;
+      ctl->cancel.emit(asio::cancellation_type::terminal);
+      return;
+    }
+    if (!ctl->recheck) ctl->recheck = std::make_unique<asio::steady_timer>(ctl->executor);
+    ctl->recheck->expires_after(std::chrono::seconds(1));
+    ctl->recheck->async_wait([&socket, ctl](boost::system::error_code tec) {
+      if (!tec && ctl->handling) watch_for_close(socket, ctl);
+    });
+  });
+}
+
+// Ends the watch when the handler has answered (before anything else uses the socket).
+void end_close_watch(tcp::socket& socket, SessionControl& ctl) {
+  ctl.handling = false;
+  if (ctl.recheck) ctl.recheck->cancel();
+  if (ctl.watch != 0) {
+    ctl.watch = 0;
+    boost::system::error_code ignored;
+    socket.cancel(ignored);
+  }
+}
 
 // A keep-alive connection keeps its TLS record buffers this long after an answer, so that a
 // client sending its next request at once (a sender in a chat, a P-GET after its package) does
@@ -288,7 +338,14 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Watchdog& wd, Sess
     // fifth of a second from now, the watchdog gives back the TLS buffers meanwhile (see
     // session()); most requests are answered long before and keep their buffers for the answer.
     wd.expires_after(std::chrono::milliseconds(200));
+    ctl.handling = true;
     http::Response out = co_await dispatch(req);
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      end_close_watch(stream.next_layer(), ctl);
+    } else {
+      end_close_watch(stream, ctl);
+    }
+    if (ctl.client_gone) co_return;  // nobody to answer
 
     const bool close = !keep_alive || stopping;
     const std::string wire = http::serialize_response(out, head, !close);
@@ -303,15 +360,27 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
                                                 http::Site site, bool use_tls, std::string remote) {
   auto ctl = std::make_shared<SessionControl>();
   ctl->executor = co_await asio::this_coro::executor;
+  // However the session ends, a close watch still queued must not touch the socket after it.
+  struct EndWatch {
+    SessionControl& c;
+    ~EndWatch() {
+      c.handling = false;
+      if (c.recheck) c.recheck->cancel();
+    }
+  } end_watch{*ctl};
   if (self->hooks.connection_delta) self->hooks.connection_delta(site, +1);
   if (use_tls) {
     TlsStream stream(std::move(s), *self->tls);
     Watchdog* watchdog = nullptr;
     SessionControl* control = ctl.get();
-    Watchdog wd(ctl->executor, [&stream, &watchdog, control] {
+    Watchdog wd(ctl->executor, [&stream, &watchdog, control, ctl] {
       // No TLS operation runs while the deadline passes unattended (a long handler, or a wait
       // for the next request), so the record buffers can go.
       stream.release_buffers();
+      if (control->handling) {  // a handler holds the request: watch for the client leaving
+        watch_for_close(stream.next_layer(), ctl);
+        return;
+      }
       if (control->idle_grace) {  // only the grace period of a keep-alive wait is over
         control->idle_grace = false;
         watchdog->expires_after(control->idle_rest);
@@ -329,7 +398,9 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
     wd.expires_after(std::chrono::seconds(self->limits.read_timeout_seconds));
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
     if (!hec) {
-      co_await self->serve(stream, wd, *ctl, site, true, remote);
+      auto serving = self->serve(stream, wd, *ctl, site, true, remote);
+      co_await asio::co_spawn(ctl->executor, std::move(serving),
+                              asio::bind_cancellation_slot(ctl->cancel.slot(), use_awaitable));
       wd.expires_after(std::chrono::seconds(2));
       auto [sec] = co_await stream.async_shutdown(kTuple);
       (void)sec;
@@ -341,7 +412,11 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
     self->unregister_session(id);
   } else {
     tcp::socket stream(std::move(s));
-    Watchdog wd(ctl->executor, [&stream] {
+    Watchdog wd(ctl->executor, [&stream, ctl] {
+      if (ctl->handling) {  // a handler holds the request: watch for the client leaving
+        watch_for_close(stream, ctl);
+        return;
+      }
       boost::system::error_code ignored;
       stream.cancel(ignored);
     });
@@ -350,7 +425,9 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
       stream.close(ignored);
     };
     const auto id = self->register_session(ctl);
-    co_await self->serve(stream, wd, *ctl, site, false, remote);
+    auto serving = self->serve(stream, wd, *ctl, site, false, remote);
+    co_await asio::co_spawn(ctl->executor, std::move(serving),
+                            asio::bind_cancellation_slot(ctl->cancel.slot(), use_awaitable));
     wd.stop();
     boost::system::error_code ignored;
     stream.shutdown(tcp::socket::shutdown_send, ignored);

@@ -5,6 +5,9 @@
 #include "http/compression.hpp"
 #include "http/target.hpp"
 
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
+
 #include <chrono>
 
 namespace parley::server {
@@ -54,6 +57,15 @@ boost::asio::awaitable<http::Response> FrontDoor::operator()(http::Request& req)
       res.headers.set("WWW-Authenticate", "Bearer");
   } catch (const StoreError& e) {
     logger("store")->error("{} {}: {}", req.method, route, e.what());
+    res = http::error_response(500, "ServiceFailure", "ServiceFailure",
+                               "the server could not complete the request");
+  } catch (const boost::system::system_error& e) {
+    // A held request cancelled because its client closed the connection: nobody reads this.
+    if (e.code() == boost::asio::error::operation_aborted) {
+      logger("http")->debug("{} {}: the client went away", req.method, route);
+    } else {
+      logger("http")->error("{} {}: unexpected error: {}", req.method, route, e.what());
+    }
     res = http::error_response(500, "ServiceFailure", "ServiceFailure",
                                "the server could not complete the request");
   } catch (const std::exception& e) {

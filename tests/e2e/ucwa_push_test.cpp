@@ -129,6 +129,36 @@ TEST_F(Push, NoPushWhileTheAppHasAPendingGet) {
   EXPECT_EQ(wait_for(kind(to("apns", apns_token), "invitation")).size(), 1u) << json::serialize(received());
 }
 
+// A phone's app suspended mid-poll often has its connection closed under it (iOS reclaims the
+// sockets of a suspended app). The server notices the close: the held P-GET ends there and then,
+// so once the app has been quiet for the grace period the next chat wakes the device at once.
+// (Had the server kept the dead P-GET parked, the chat would have gone into it and the push would
+// have waited out the grace period first, in case the app came back for it.)
+TEST_F(Push, APollWhoseConnectionClosedEndsAtOnce) {
+  start("", /*grace_ms=*/2000);
+  UcwaApp phone(server, bob, app_body("bob-iphone", "Phone"));
+  ASSERT_EQ(phone.post(phone.href() + "/pushNotificationRegistration", apns_body(apns_token)).status, 201);
+  phone.make_me_available(kCallable);
+  phone.pget();
+  auto a = ready_alice();
+  // The P-GET is given up by the client after 800 ms: curl closes the connection.
+  const std::string url = server.external_https + phone.events_path + "&timeout=180";
+  bool abandoned = false;
+  try {
+    http_request("GET", url, server.ca_file(), "", phone.token(), {}, 800ms);
+  } catch (const std::runtime_error&) {
+    abandoned = true;  // timed out, as intended
+  }
+  ASSERT_TRUE(abandoned) << "the P-GET was answered; it should have been held";
+  std::this_thread::sleep_for(2500ms);  // quiet for longer than the grace period
+  const auto invited = std::chrono::steady_clock::now();
+  invite(*a);
+  const auto woken = wait_for(kind(to("apns", apns_token), "invitation"), 1, 5000ms);
+  const auto delay = std::chrono::steady_clock::now() - invited;
+  ASSERT_EQ(woken.size(), 1u) << json::serialize(received());
+  EXPECT_LT(delay, 1500ms) << "the push waited as if the closed P-GET were still listening";
+}
+
 // ---- what providers answer ------------------------------------------------------------------
 
 TEST_F(Push, ARegistrationTheProviderRejectsIsDeleted) {
