@@ -133,7 +133,11 @@ private:
     d.unregistered = res.status == 410 || d.reason == "BadDeviceToken" ||
                      d.reason == "DeviceTokenNotForTopic" || d.reason == "Unregistered";
     if (d.reason == "ExpiredProviderToken" || d.reason == "InvalidProviderToken") forget_token();
-    d.retry = !d.unregistered && (res.status == 429 || res.status >= 500 || d.reason == "ExpiredProviderToken");
+    // Parley never sends an empty payload: Apple saw none only because the body was lost on the
+    // way (libcurl 7.88 can resend a stream that a GOAWAY cut off without its body), so that
+    // answer is worth another try like a 5xx.
+    d.retry = !d.unregistered && (res.status == 429 || res.status >= 500 || d.reason == "ExpiredProviderToken" ||
+                                  d.reason == "PayloadEmpty");
     d.retry_after = retry_after_of(res);
     return d;
   }

@@ -202,6 +202,29 @@ TEST_F(Push, ARegistrationTheProviderRejectsIsDeleted) {
   EXPECT_EQ(requests(to("apns", dead_apns_token)).size(), 1u);
 }
 
+// A body lost on the way (APNs says PayloadEmpty, which Parley never sends) is tried again; any
+// other 400 is final.
+TEST_F(Push, ALostPayloadIsSentAgainButOtherRefusalsAreFinal) {
+  start();
+  auto iphone = background_device("bob-iphone", apns_body(apns_token));
+  script(apns_token, json::array{json::object{{"status", 400}, {"reason", "PayloadEmpty"}},
+                                 json::object{{"status", 200}},
+                                 json::object{{"status", 400}, {"reason", "BadExpirationDate"}}});
+  auto a = ready_alice();
+  invite(*a, "first");
+  const auto tries = wait_for(to("apns", apns_token), 2, 10000ms);
+  ASSERT_EQ(tries.size(), 2u) << json::serialize(received());
+  EXPECT_EQ(tries[0].at("status").to_number<int>(), 400);
+  EXPECT_EQ(tries[1].at("status").to_number<int>(), 200);
+  iphone->pget();  // the app came back and read it; then goes to the background again
+  invite(*a, "second");
+  const auto all = wait_for(to("apns", apns_token), 3, 10000ms);
+  ASSERT_EQ(all.size(), 3u) << json::serialize(received());
+  EXPECT_EQ(all[2].at("status").to_number<int>(), 400);
+  std::this_thread::sleep_for(1500ms);  // past the first back-off
+  EXPECT_EQ(requests(to("apns", apns_token)).size(), 3u) << json::serialize(received());
+}
+
 TEST_F(Push, ThrottledAndUnavailableAnswersAreRetriedUntilDelivered) {
   start();
   auto iphone = background_device("bob-iphone", apns_body(apns_token));
