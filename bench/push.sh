@@ -2,13 +2,14 @@
 # Push notifications: APNs notifications/s over one HTTP/2 connection, event-to-provider delay.
 # Both against the local provider mock (tests/push/push_mock.mjs, Node), keys generated here.
 # 1. push_rate: Parley's APNs provider sends PUSH_COUNT (20000) alerts, PUSH_WINDOW (500) in
-#    flight, one io_context thread, PUSH_RUNS (3) runs, median (PUSH_COUNT=0 skips); then the same load from a Node
-#    http2 client (bench/push_mock_ceiling.mjs), the mock's own ceiling, to tell who limits.
+#    flight, one io_context thread, PUSH_RUNS (3) runs, median (PUSH_COUNT=0 skips); then the
+#    same load from a Node http2 client (bench/push_mock_ceiling.mjs), the mock's own ceiling,
+#    to tell who limits.
 # 2. push_delay: parleyd with [push.apns] at the mock; Bob's phone app in the background (never
 #    polls); Alice sends PUSH_MESSAGES (300) messages PUSH_GAP_MS (20) apart; delay from her POST
-#    to the mock's record of the push, p50/p99. Goals: GOAL_PUSH_RATE (10000 notifications/s),
-#    GOAL_PUSH_P99_MS (unset: the delay is printed without a verdict). PUSH_KEEP=1 keeps the work
-#    directory (logs, keys) for a look afterwards.
+#    to the mock's record of the push, p50/p99; then `parley test-push` for Bob's phone.
+# Goals: GOAL_PUSH_RATE (10000 notifications/s), GOAL_PUSH_P99_MS (unset: the delay is printed
+# without a verdict). PUSH_KEEP=1 keeps the work directory (logs, keys) for a look afterwards.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(dirname "$PARLEYD")
@@ -121,6 +122,9 @@ if ! kill -0 "$server_pid" 2>/dev/null; then
   status=1
 fi
 grep -E '^push_delay' "$work/delay.out" >>"$results" || true
+# What an administrator sees: a test notification to Bob's phone through the same pipeline.
+echo "== parley test-push bob@example.org" >&2
+"$PARLEY" --data-dir "$work/data" test-push bob@example.org | tee "$work/test-push.out" || status=1
 stop_server
 if grep -qiE 'error|assert|abort' "$work/parleyd.log"; then
   echo "parleyd logged errors:" >&2
@@ -154,4 +158,6 @@ printf '  %-52s %s\n' "event-to-provider delay p50" "${delay_p50:-n/a} ms"
 printf '  %-52s %s\n' "event-to-provider delay p99" \
   "${delay_p99:-n/a} ms${goal_p99:+ (goal <= $goal_p99 ms)}$(verdict "$delay_p99" "$goal_p99" lower)"
 printf '  %-52s %s\n' "pushes arrived" "${arrived:-n/a}"
+echo "  parley test-push bob@example.org:"
+sed 's/^/    /' "$work/test-push.out" 2>/dev/null || true
 exit "$status"
