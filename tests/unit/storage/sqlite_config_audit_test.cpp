@@ -23,6 +23,7 @@ using test::audit_of;
 using test::named;
 using test::policy_of;
 using test::RawDb;
+using test::write_database_of_version;
 using test::read_file;
 using test::TempDir;
 
@@ -167,25 +168,9 @@ TEST_F(SqliteConfigAudit, ReopeningKeepsEverything) {
 TEST(SqlitePolicyMigration, AVersion3DatabaseIsUpgraded) {
   TempDir dir;
   const auto file = dir.path() / "parley.db";
+  write_database_of_version(file, 3);
   {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    sqlite3_close(db);
     RawDb raw(file);
-    raw.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at_ms BIGINT NOT NULL)");
-    raw.exec("BEGIN IMMEDIATE");
-    const std::filesystem::path dir_of_sql(PARLEY_MIGRATIONS_DIR);
-    raw.exec(read_file(dir_of_sql / "0001_initial.sql"));
-    raw.exec(read_file(dir_of_sql / "0002_tokens_and_signins.sql"));
-    raw.exec(read_file(dir_of_sql / "0003_contacts_photos.sql"));
-    raw.exec(
-        "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES"
-        " (1, 'initial', 1700000000000), (2, 'tokens_and_signins', 1700000000001),"
-        " (3, 'contacts_photos', 1700000000002)");
-    raw.exec("COMMIT");
     raw.exec(
         "INSERT INTO users (sip_uri, display_name, enabled, created_at_ms, updated_at_ms)"
         " VALUES ('bob@example.org', 'Bob', TRUE, 5, 6)");

@@ -17,6 +17,7 @@ namespace {
 using test::named;
 using test::patch_of;
 using test::RawDb;
+using test::write_database_of_version;
 using test::read_file;
 using test::TempDir;
 
@@ -188,23 +189,9 @@ TEST_F(SqliteDirectory, RemovedUsersVanishWithTheirTerms) {
 TEST(SqliteDirectoryMigration, UsersOfAVersion2DatabaseAreSearchable) {
   TempDir dir;
   const auto file = dir.path() / "parley.db";
+  write_database_of_version(file, 2);
   {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    sqlite3_close(db);
     RawDb raw(file);
-    raw.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at_ms BIGINT NOT NULL)");
-    raw.exec("BEGIN IMMEDIATE");
-    raw.exec(read_file(std::filesystem::path(PARLEY_MIGRATIONS_DIR) / "0001_initial.sql"));
-    raw.exec(read_file(std::filesystem::path(PARLEY_MIGRATIONS_DIR) /
-                       "0002_tokens_and_signins.sql"));
-    raw.exec(
-        "INSERT INTO schema_migrations (version, name, applied_at_ms) "
-        "VALUES (1, 'initial', 1700000000000), (2, 'tokens_and_signins', 1700000000001)");
-    raw.exec("COMMIT");
     raw.exec(
         "INSERT INTO users (sip_uri, display_name, email, phone_mobile, enabled, created_at_ms, "
         "updated_at_ms) VALUES "

@@ -21,6 +21,7 @@ namespace {
 
 using test::named;
 using test::RawDb;
+using test::write_database_of_version;
 using test::read_file;
 using test::TempDir;
 
@@ -355,29 +356,9 @@ TEST_F(SqlitePush, RegistrationsSurviveAReopen) {
 TEST(SqlitePushMigration, AVersion7DatabaseIsUpgraded) {
   TempDir dir;
   const auto file = dir.path() / "parley.db";
+  write_database_of_version(file, 7);
   {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    sqlite3_close(db);
     RawDb raw(file);
-    raw.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at_ms BIGINT NOT NULL)");
-    raw.exec("BEGIN IMMEDIATE");
-    const std::filesystem::path sql(PARLEY_MIGRATIONS_DIR);
-    for (const char* name :
-         {"0001_initial.sql", "0002_tokens_and_signins.sql", "0003_contacts_photos.sql",
-          "0004_policies_audit.sql", "0005_messaging.sql", "0006_log_first_seq.sql",
-          "0007_call_logs.sql"})
-      raw.exec(read_file(sql / name));
-    raw.exec(
-        "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES"
-        " (1, 'initial', 1700000000000), (2, 'tokens_and_signins', 1700000000001),"
-        " (3, 'contacts_photos', 1700000000002), (4, 'policies_audit', 1700000000003),"
-        " (5, 'messaging', 1700000000004), (6, 'log_first_seq', 1700000000005),"
-        " (7, 'call_logs', 1700000000006)");
-    raw.exec("COMMIT");
     raw.exec(
         "INSERT INTO users (sip_uri, display_name, enabled, created_at_ms, updated_at_ms)"
         " VALUES ('bob@example.org', 'Bob', TRUE, 5, 6)");
@@ -402,29 +383,9 @@ TEST(SqlitePushMigration, AVersion7DatabaseIsUpgraded) {
 TEST(SqlitePushMigration, AVersion8DatabaseGainsTheVoipTokenColumn) {
   TempDir dir;
   const auto file = dir.path() / "parley.db";
+  write_database_of_version(file, 8);
   {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    sqlite3_close(db);
     RawDb raw(file);
-    raw.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at_ms BIGINT NOT NULL)");
-    raw.exec("BEGIN IMMEDIATE");
-    const std::filesystem::path sql(PARLEY_MIGRATIONS_DIR);
-    for (const char* name :
-         {"0001_initial.sql", "0002_tokens_and_signins.sql", "0003_contacts_photos.sql",
-          "0004_policies_audit.sql", "0005_messaging.sql", "0006_log_first_seq.sql",
-          "0007_call_logs.sql", "0008_push_registrations.sql"})
-      raw.exec(read_file(sql / name));
-    raw.exec(
-        "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES"
-        " (1, 'initial', 1700000000000), (2, 'tokens_and_signins', 1700000000001),"
-        " (3, 'contacts_photos', 1700000000002), (4, 'policies_audit', 1700000000003),"
-        " (5, 'messaging', 1700000000004), (6, 'log_first_seq', 1700000000005),"
-        " (7, 'call_logs', 1700000000006), (8, 'push_registrations', 1700000000007)");
-    raw.exec("COMMIT");
     raw.exec(
         "INSERT INTO push_registrations (id, owner, endpoint_id, provider, token, voip,"
         " created_at_ms, updated_at_ms) VALUES ('r1', 'bob@example.org', 'phone', 'apns',"

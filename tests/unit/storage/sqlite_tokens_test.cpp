@@ -21,6 +21,7 @@ using test::patch_of;
 using test::RawDb;
 using test::read_file;
 using test::TempDir;
+using test::write_database_of_version;
 
 // A distinct, well-formed SHA-256 hex string for each n.
 std::string hash_of(unsigned n) {
@@ -294,21 +295,9 @@ TEST_F(SqliteTokens, TokensSurviveReopening) {
 TEST(SqliteMigration, UpgradesAVersion1DatabaseKeepingItsUsers) {
   TempDir dir;
   const auto file = dir.path() / "parley.db";
+  write_database_of_version(file, 1);
   {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    sqlite3_close(db);
     RawDb raw(file);
-    raw.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at_ms BIGINT NOT NULL)");
-    raw.exec("BEGIN IMMEDIATE");
-    raw.exec(read_file(std::filesystem::path(PARLEY_MIGRATIONS_DIR) / "0001_initial.sql"));
-    raw.exec(
-        "INSERT INTO schema_migrations (version, name, applied_at_ms) "
-        "VALUES (1, 'initial', 1700000000000)");
-    raw.exec("COMMIT");
     raw.exec(
         "INSERT INTO users (sip_uri, display_name, enabled, password_hash, created_at_ms, "
         "updated_at_ms) VALUES ('alice@example.org', 'Alice', TRUE, '$argon2id$h', 5, 6)");

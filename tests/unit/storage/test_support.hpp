@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <sqlite3.h>
 
@@ -105,5 +107,35 @@ public:
 private:
   sqlite3* db_ = nullptr;
 };
+
+#ifdef PARLEY_MIGRATIONS_DIR
+// Writes at `file` the database that a build knowing only migrations 1 to `version` made: the
+// bookkeeping table, those scripts in order, and their rows in schema_migrations (named as the
+// scripts are, "0005_messaging.sql" -> 'messaging'). Tests then add rows of that era and open it.
+inline void write_database_of_version(const std::filesystem::path& file, int version) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(file.c_str(), &db) != SQLITE_OK) throw std::runtime_error("cannot create " + file.string());
+  sqlite3_close(db);
+  std::vector<std::filesystem::path> scripts;
+  for (const auto& entry : std::filesystem::directory_iterator(PARLEY_MIGRATIONS_DIR))
+    if (entry.path().extension() == ".sql") scripts.push_back(entry.path());
+  std::sort(scripts.begin(), scripts.end());
+  if (static_cast<int>(scripts.size()) < version) throw std::runtime_error("no such schema version");
+  RawDb raw(file);
+  raw.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL,"
+      " applied_at_ms BIGINT NOT NULL)");
+  raw.exec("BEGIN IMMEDIATE");
+  for (int v = 1; v <= version; ++v) {
+    const auto& script = scripts[static_cast<std::size_t>(v - 1)];
+    raw.exec(read_file(script));
+    const std::string stem = script.stem().string();
+    raw.exec("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (" + std::to_string(v) +
+             ", '" + stem.substr(stem.find('_') + 1) + "', " + std::to_string(1700000000000 + v - 1) + ")");
+  }
+  raw.exec("COMMIT");
+}
+#endif
 
 }  // namespace parley::storage::test
