@@ -81,7 +81,7 @@ struct SessionControl {
   unsigned watch = 0;                 // generation of the armed close watch; 0: none
   unsigned watch_generation = 0;
   std::unique_ptr<asio::steady_timer> recheck;  // bytes arrived meanwhile: look again later
-  asio::cancellation_signal cancel;   // bound to the session's serve loop
+  asio::cancellation_signal cancel;   // bound to the session's coroutine
 };
 
 // Arms a one-shot watch for the client closing `socket` while a handler runs (the connection's
@@ -162,8 +162,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, http::Site site, bool use_tls);
-  static asio::awaitable<void> session(std::shared_ptr<Impl> self, tcp::socket socket,
-                                       http::Site site, bool use_tls, std::string remote);
+  static asio::awaitable<void> session(std::shared_ptr<Impl> self, std::shared_ptr<SessionControl> ctl,
+                                       tcp::socket socket, http::Site site, bool use_tls, std::string remote);
   template <class Stream>
   asio::awaitable<void> serve(Stream& stream, Watchdog& wd, SessionControl& ctl, http::Site site,
                               bool secure, std::string_view remote);
@@ -356,9 +356,9 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Watchdog& wd, Sess
   }
 }
 
-asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp::socket s,
-                                                http::Site site, bool use_tls, std::string remote) {
-  auto ctl = std::make_shared<SessionControl>();
+asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, std::shared_ptr<SessionControl> ctl,
+                                                tcp::socket s, http::Site site, bool use_tls,
+                                                std::string remote) {
   ctl->executor = co_await asio::this_coro::executor;
   // However the session ends, a close watch still queued must not touch the socket after it.
   struct EndWatch {
@@ -398,9 +398,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
     wd.expires_after(std::chrono::seconds(self->limits.read_timeout_seconds));
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
     if (!hec) {
-      auto serving = self->serve(stream, wd, *ctl, site, true, remote);
-      co_await asio::co_spawn(ctl->executor, std::move(serving),
-                              asio::bind_cancellation_slot(ctl->cancel.slot(), use_awaitable));
+      co_await self->serve(stream, wd, *ctl, site, true, remote);
       wd.expires_after(std::chrono::seconds(2));
       auto [sec] = co_await stream.async_shutdown(kTuple);
       (void)sec;
@@ -425,9 +423,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
       stream.close(ignored);
     };
     const auto id = self->register_session(ctl);
-    auto serving = self->serve(stream, wd, *ctl, site, false, remote);
-    co_await asio::co_spawn(ctl->executor, std::move(serving),
-                            asio::bind_cancellation_slot(ctl->cancel.slot(), use_awaitable));
+    co_await self->serve(stream, wd, *ctl, site, false, remote);
     wd.stop();
     boost::system::error_code ignored;
     stream.shutdown(tcp::socket::shutdown_send, ignored);
@@ -472,8 +468,13 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(tcp::acceptor& acceptor, htt
 
     // A member coroutine with by-value parameters, not a capturing lambda: the parameters
     // live in the coroutine frame for as long as the connection does.
-    asio::co_spawn(executor, session(self, std::move(socket), site, use_tls, std::move(remote)),
-                   log_escape);
+    // The session's coroutine carries the connection's cancellation slot: a handler holding a
+    // request is cancelled when the client goes away (watch_for_close). Once that happened, the
+    // rest of the session (the TLS goodbye) is cut short too, as nobody is there to hear it.
+    auto ctl = std::make_shared<SessionControl>();
+    auto slot = ctl->cancel.slot();
+    asio::co_spawn(executor, session(self, ctl, std::move(socket), site, use_tls, std::move(remote)),
+                   asio::bind_cancellation_slot(slot, [ctl](std::exception_ptr e) { log_escape(e); }));
   }
 }
 
