@@ -360,6 +360,9 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, std:
                                                 tcp::socket s, http::Site site, bool use_tls,
                                                 std::string remote) {
   ctl->executor = co_await asio::this_coro::executor;
+  // After a cancellation (the client went away), the clean-up below still runs: operations then
+  // complete with operation_aborted instead of throwing out of the session.
+  co_await asio::this_coro::throw_if_cancelled(false);
   // However the session ends, a close watch still queued must not touch the socket after it.
   struct EndWatch {
     SessionControl& c;
@@ -399,9 +402,11 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, std:
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
     if (!hec) {
       co_await self->serve(stream, wd, *ctl, site, true, remote);
-      wd.expires_after(std::chrono::seconds(2));
-      auto [sec] = co_await stream.async_shutdown(kTuple);
-      (void)sec;
+      if (!ctl->client_gone) {  // nobody to say goodbye to otherwise
+        wd.expires_after(std::chrono::seconds(2));
+        auto [sec] = co_await stream.async_shutdown(kTuple);
+        (void)sec;
+      }
     }
     wd.stop();
     boost::system::error_code ignored;

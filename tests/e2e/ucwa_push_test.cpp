@@ -157,6 +157,11 @@ TEST_F(Push, APollWhoseConnectionClosedEndsAtOnce) {
   const auto delay = std::chrono::steady_clock::now() - invited;
   ASSERT_EQ(woken.size(), 1u) << json::serialize(received());
   EXPECT_LT(delay, 1500ms) << "the push waited as if the closed P-GET were still listening";
+  // The connection ended quietly, and the server stops at once: no session was left behind.
+  EXPECT_EQ(server.output().find("unexpected error"), std::string::npos) << server.output();
+  const auto stop_started = std::chrono::steady_clock::now();
+  EXPECT_EQ(server.stop(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_started, 5s);
 }
 
 // ---- what providers answer ------------------------------------------------------------------
