@@ -14,9 +14,7 @@ protected:
   void SetUp() override { server.start_with_test_config(dir.path()); }
 
   CommandResult parley(std::vector<std::string> args, const std::string& input = "") {
-    std::vector<std::string> argv{parley_binary(), "--data-dir", server.data_dir().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv, input);
+    return run_parley(server, args, input);
   }
   boost::json::value user_json(const std::string& sip) {
     auto r = http_request("GET", server.internal_https + "/admin/v1/users/" + sip, server.ca_file(),

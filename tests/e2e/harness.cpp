@@ -271,4 +271,11 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chro
   return reply;
 }
 
+CommandResult run_parley(const Parleyd& server, const std::vector<std::string>& args,
+                         const std::string& input) {
+  std::vector<std::string> argv{parley_binary(), "--data-dir", server.data_dir().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, input);
+}
+
 }  // namespace parley::e2e

@@ -104,4 +104,8 @@ Reply http_request(const std::string& method, const std::string& url, const fs::
 std::string parleyd_binary();
 std::string parley_binary();
 
+// The administration CLI against `server`'s data directory: parley --data-dir <dir> <args...>.
+CommandResult run_parley(const Parleyd& server, const std::vector<std::string>& args,
+                         const std::string& input = "");
+
 }  // namespace parley::e2e

@@ -17,9 +17,7 @@ protected:
   void SetUp() override { server.start_with_test_config(dir.path()); }
 
   CommandResult parley(std::vector<std::string> args) {
-    std::vector<std::string> argv{parley_binary(), "--data-dir", server.data_dir().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv);
+    return run_parley(server, args);
   }
   // Runs with --json, expects success and parses the output.
   json::object parley_json(std::vector<std::string> args) {

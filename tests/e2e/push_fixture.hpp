@@ -138,9 +138,7 @@ protected:
   }
 
   CommandResult parley(std::vector<std::string> args) {
-    std::vector<std::string> argv{parley_binary(), "--data-dir", server.data_dir().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv);
+    return run_parley(server, args);
   }
   void ok(std::vector<std::string> args) {
     const auto r = parley(args);

@@ -142,9 +142,7 @@ protected:
     return from.post(from.href() + "/communication/audioVideoInvitations", json::serialize(body));
   }
   CommandResult parley(std::vector<std::string> args) {
-    std::vector<std::string> argv{parley_binary(), "--data-dir", server.data_dir().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv);
+    return run_parley(server, args);
   }
   void grant(const std::string& user, const std::string& policy, std::vector<std::string> settings) {
     std::vector<std::string> args{"policy", "new", "mobility", policy};
