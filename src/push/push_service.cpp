@@ -1,6 +1,7 @@
 // When and how a device is woken: the event observer, the grace period, delivery with retries
 // within the TTL, dead registrations, health, and the test notification.
 #include "push/push_service_impl.hpp"
+#include "push/reset_guard.hpp"
 
 #include "api/application_state.hpp"
 #include "common/error.hpp"
@@ -76,6 +77,11 @@ PushService::PushService(api::Engine& engine, const Config& config, asio::any_io
   if (subject.empty())
     subject = "mailto:postmaster@" + (config.sip_domains.empty() ? std::string("localhost") : config.sip_domains.front());
   webpush_ = make_webpush(executor_, push.webpush, std::move(vapid), std::move(subject));
+  // Every provider's client links the guard; a build that stopped exporting it would send a
+  // reset per push again, and busy providers would cut the connection (push/reset_guard.hpp).
+  if (!finished_stream_reset_guard_active())
+    logger("push")->warn("libcurl's resets of finished HTTP/2 streams are not intercepted in this build: "
+                         "a busy provider may close the connection every thousand or so pushes");
 }
 
 Provider* PushService::provider(std::string_view name) const {
