@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include <cstdint>
 #include <mutex>
 #include <stdexcept>
 
@@ -57,6 +58,43 @@ std::string base64_with(std::string_view data, int variant) {
 
 std::string base64url_encode(std::string_view data) {
   return base64_with(data, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+namespace {
+
+int base64url_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-') return 62;
+  if (c == '_') return 63;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::string> base64url_decode(std::string_view text, bool padding_allowed) {
+  std::size_t end = text.size();
+  while (end > 0 && text[end - 1] == '=') --end;
+  const std::size_t padding = text.size() - end;
+  if (padding > 0 && (!padding_allowed || padding > 2 || text.size() % 4 != 0)) return std::nullopt;
+  if (end % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(end / 4 * 3 + 2);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < end; ++i) {
+    const int v = base64url_value(text[i]);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return out;
 }
 
 std::string base64_encode(std::string_view data) {

@@ -3,6 +3,7 @@
 // OpenSSL, and the text encodings tokens travel in.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,10 @@ std::string random_token(std::size_t bytes = 32);
 // Lower-case hex SHA-256 of the input: how bearer tokens and credentials are stored.
 std::string sha256_hex(std::string_view data);
 std::string base64url_encode(std::string_view data);
+// base64url (RFC 4648 §5) back to bytes; nullopt for anything else: a foreign character, an
+// impossible length, or stray bits in the last character (so each byte string has one spelling).
+// '=' padding is accepted only with `padding_allowed`, and only as much as completes the text.
+std::optional<std::string> base64url_decode(std::string_view text, bool padding_allowed = false);
 // Standard base64 with padding (RFC 4648 §4), e.g. for data: URIs.
 std::string base64_encode(std::string_view data);
 std::string hex_encode(std::string_view data);

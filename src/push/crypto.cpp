@@ -179,14 +179,6 @@ bool aes128gcm(bool encrypt, const ContentKeys& keys, std::string_view in, std::
 
 int no_passphrase(char*, int, int, void*) { return -1; }
 
-int base64url_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
 
 // The origin of an http(s) URL, lower-cased, default port dropped (RFC 6454 §6.2), which is what
 // push services compare the VAPID audience with.
@@ -225,27 +217,7 @@ std::string origin_of(std::string_view url) {
 }  // namespace
 
 std::optional<std::string> base64url_decode(std::string_view text) {
-  std::size_t end = text.size();
-  while (end > 0 && text[end - 1] == '=') --end;
-  const std::size_t padding = text.size() - end;
-  // Padding, when present, must complete the last quantum exactly.
-  if (padding > 2 || (padding > 0 && text.size() % 4 != 0)) return std::nullopt;
-  if (end % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(end / 4 * 3 + 2);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < end; ++i) {
-    const int v = base64url_value(text[i]);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
+  return parley::base64url_decode(text, /*padding_allowed=*/true);
 }
 
 std::string base64url(std::string_view bytes) { return base64url_encode(bytes); }

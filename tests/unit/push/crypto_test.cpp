@@ -3,6 +3,8 @@
 // published test keys is generated at run time.
 #include "push/crypto.hpp"
 
+#include "common/crypto.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <openssl/bio.h>
@@ -157,6 +159,16 @@ TEST(Base64Url, RejectsWhatIsNotBase64Url) {
   EXPECT_FALSE(base64url_decode("Zm9vYg="));  // padding that does not complete the quantum
   EXPECT_FALSE(base64url_decode("Zg==="));    // too much padding
   EXPECT_FALSE(base64url_decode(std::string_view("Zm9v\0g", 6)));
+  EXPECT_FALSE(base64url_decode("Zm9vYh"));   // stray bits after the last byte: a second spelling
+}
+
+// The shared decoder behind it (history cursors use it without padding: one spelling each).
+TEST(Base64Url, TheSharedDecoderRefusesPaddingUnlessAllowed) {
+  EXPECT_EQ(parley::base64url_decode("Zm9vYg"), "foob");
+  EXPECT_FALSE(parley::base64url_decode("Zm9vYg=="));
+  EXPECT_EQ(parley::base64url_decode("Zm9vYg==", true), "foob");
+  EXPECT_EQ(parley::base64url_decode(parley::base64url_encode(std::string(300, '\xff'))),
+            std::string(300, '\xff'));
 }
 
 TEST(Base64Url, RoundTripsEveryByteValue) {
