@@ -5,6 +5,7 @@
 
 #include "api/application_state.hpp"
 #include "common/error.hpp"
+#include "common/files.hpp"
 #include "common/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -43,14 +44,7 @@ SigningKey load_vapid_key(const Config& config) {
   if (!generated) throw std::runtime_error("the VAPID key " + path.string() + " does not exist");
   auto key = SigningKey::generate_p256();
   std::filesystem::create_directories(path.parent_path());
-  const auto tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << key.private_pem();
-    if (!out) throw std::runtime_error("cannot write the VAPID key to " + tmp);
-  }
-  std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  std::filesystem::rename(tmp, path);
+  write_file_atomic(path, key.private_pem(), 0600);
   logger("push")->info("generated the Web Push (VAPID) key {}", path.string());
   return key;
 }

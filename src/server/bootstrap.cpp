@@ -2,6 +2,7 @@
 
 #include "auth/password.hpp"
 #include "common/crypto.hpp"
+#include "common/files.hpp"
 #include "common/log.hpp"
 
 #include <boost/json/array.hpp>
@@ -27,29 +28,6 @@ void prepare_data_dir(const fs::path& dir) {
   if (ec) throw std::runtime_error("cannot create data directory " + dir.string() + ": " + ec.message());
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec) throw std::runtime_error("cannot restrict data directory " + dir.string() + ": " + ec.message());
-}
-
-void write_file_atomic(const fs::path& file, std::string_view content, unsigned mode) {
-  const fs::path tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
-  ::fchmod(fd, mode);  // the umask may have narrowed or the file may have existed
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      throw std::runtime_error("cannot write " + tmp.string() + ": " + why);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0)
-    throw std::runtime_error("cannot flush " + tmp.string() + ": " + std::strerror(errno));
-  std::error_code ec;
-  fs::rename(tmp, file, ec);
-  if (ec) throw std::runtime_error("cannot replace " + file.string() + ": " + ec.message());
 }
 
 std::string load_or_create_admin_credential(const fs::path& data_dir) {

@@ -15,8 +15,6 @@ namespace parley::server {
 // Creates the directory if needed and restricts it to its owner. Throws std::runtime_error.
 void prepare_data_dir(const std::filesystem::path& dir);
 
-// Writes `content` to a temporary file with `mode`, flushes it to disk and renames it over `file`.
-void write_file_atomic(const std::filesystem::path& file, std::string_view content, unsigned mode);
 
 // Reads <data_dir>/admin.credential, creating it (random, 0600) when missing. Returns the
 // credential's SHA-256 (hex); the credential itself is not kept in memory.

@@ -19,6 +19,10 @@ TEST_F(Push, BackgroundDevicesAreWokenForAChatAndACall) {
   start("[calls]\nring_timeout_seconds = 300\n");
   // parleyd itself carries the guard against libcurl's resets of finished streams.
   EXPECT_EQ(server.output().find("not intercepted"), std::string::npos) << server.output();
+  // The VAPID key it generated is its owner's alone.
+  const auto vapid = std::filesystem::status(server.data_dir() / "push" / "vapid.pem").permissions();
+  EXPECT_EQ(vapid & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto iphone = background_device("bob-iphone", apns_body(apns_token));
   auto voip = background_device("bob-iphone-voip", apns_body(voip_token, true));
   auto pixel = background_device("bob-pixel", fcm_body(fcm_token));
