@@ -22,6 +22,7 @@ password=bench-password-1
 
 work=$(mktemp -d)
 source "$(dirname "$0")/lib/parleyd.sh"
+source "$(dirname "$0")/lib/report.sh"
 trap 'stop_server; rm -rf "$work"' EXIT
 
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -96,21 +97,12 @@ if (( conversations > 0 )); then
   stop_server
 fi
 
-if grep -qiE 'error|assert|abort' "$work/parleyd.log"; then
-  echo "parleyd logged errors:" >&2
-  grep -iE 'error|assert|abort' "$work/parleyd.log" | sort | uniq -c | sort -rn | head -10 >&2
-fi
+report_log_errors
 
 # The figures against the goals.
-field() { sed -n "$1" "$results" | head -1; }
 b2b=$(field "s/^im N=$pairs back-to-back: \([0-9]*\) msgs\/s delivered.*/\1/p")
 paced_p99=$(field "s/^im N=$pairs offered $rate\/s: .*delivery p50 [0-9.]* ms p99 \([0-9.]*\) ms.*/\1/p")
 hist_p99=$(field "s/^history K=$conversations: first page p50 [0-9.]* ms p99 \([0-9.]*\) ms.*/\1/p")
-verdict() {  # value goal higher|lower
-  [ -n "$1" ] && [ -n "$2" ] || { echo ""; return; }
-  if awk -v v="$1" -v g="$2" -v d="$3" 'BEGIN { exit !((d == "higher") ? v >= g : v <= g) }'; then echo " (met)";
-  else echo " (NOT met)"; fi
-}
 echo
 echo "Instant messaging (parleyd threads=$(nproc), loopback, TLS; client: 1 thread on the same machine):"
 sed 's/^/  /' "$results"

@@ -30,6 +30,7 @@ topic=org.example.parley
 
 work=$(mktemp -d)
 source "$here/lib/parleyd.sh"
+source "$here/lib/report.sh"
 mock_pid=""
 stop_mock() {
   [ -n "$mock_pid" ] || return 0
@@ -126,13 +127,9 @@ grep -E '^push_delay' "$work/delay.out" >>"$results" || true
 echo "== parley test-push bob@example.org" >&2
 "$PARLEY" --data-dir "$work/data" test-push bob@example.org | tee "$work/test-push.out" || status=1
 stop_server
-if grep -qiE 'error|assert|abort' "$work/parleyd.log"; then
-  echo "parleyd logged errors:" >&2
-  grep -iE 'error|assert|abort' "$work/parleyd.log" | sort | uniq -c | sort -rn | head -10 >&2
-fi
+report_log_errors
 
 # The figures against the goals.
-field() { sed -n "$1" "$results" | head -1; }
 rate=$(field 's/^push_rate median of [0-9]*: \([0-9]*\) notifications\/s.*/\1/p')
 rate_p99=$(field 's/^push_rate median of [0-9]*: .* p99 \([0-9.]*\) ms.*/\1/p')
 rate_cpu=$(field 's/^push_rate median of [0-9]*: .*, CPU \(mock [0-9]*% sender [0-9]*%\).*/\1/p')
@@ -141,11 +138,6 @@ ceiling_cpu=$(field 's/^push_mock_ceiling median of [0-9]*: .*, CPU \(mock [0-9]
 delay_p50=$(field 's/^push_delay M=[0-9]* .*: p50 \([0-9.]*\) ms.*/\1/p')
 delay_p99=$(field 's/^push_delay M=[0-9]* .*: p50 [0-9.]* ms p99 \([0-9.]*\) ms.*/\1/p')
 arrived=$(field 's/^push_delay M=[0-9]* .*, \([0-9]*\/[0-9]*\) arrived.*/\1/p')
-verdict() {  # value goal higher|lower
-  [ -n "$1" ] && [ -n "$2" ] || { echo ""; return; }
-  if awk -v v="$1" -v g="$2" -v d="$3" 'BEGIN { exit !((d == "higher") ? v >= g : v <= g) }'; then echo " (met)";
-  else echo " (NOT met)"; fi
-}
 echo
 echo "Push notifications (loopback, TLS, provider mock in Node on the same $(nproc)-core machine):"
 sed 's/^/  /' "$results"

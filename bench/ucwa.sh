@@ -17,6 +17,7 @@ password=bench-password-1
 
 work=$(mktemp -d)
 source "$(dirname "$0")/lib/parleyd.sh"
+source "$(dirname "$0")/lib/report.sh"
 trap 'stop_server; rm -rf "$work"' EXIT
 
 # One connection per parked application on each side (client and server are separate processes).
@@ -110,10 +111,7 @@ echo "== GET {app}/me: $me_connections connections, $me_seconds s" >&2
 run_client me --connections "$me_connections" --seconds "$me_seconds"
 stop_server
 
-if grep -qiE 'error|assert|abort' "$work/parleyd.log"; then
-  echo "parleyd logged errors:" >&2
-  grep -iE 'error|assert|abort' "$work/parleyd.log" | sort | uniq -c | sort -rn | head -10 >&2
-fi
+report_log_errors
 echo
 echo "UCWA load (parleyd threads=$(nproc), loopback, TLS, batch_delay_ms=20; client: 1 thread):"
 sed 's/^/  /' "$results"
