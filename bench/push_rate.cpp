@@ -13,6 +13,8 @@
 // Exits non-zero when a run opened more than one connection or any notification was not a 200.
 #include "push/providers.hpp"
 
+#include "measure.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -38,6 +40,8 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 namespace push = parley::push;
 using Clock = std::chrono::steady_clock;
+using parley::bench::cpu_seconds;
+using parley::bench::percentile;
 
 struct Options {
   std::string url, ca, key, key_id = "KEY1234567", team_id = "TEAM123456", topic = "org.example.parley";
@@ -80,28 +84,9 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
 
 double median(std::vector<double> v) { return percentile(std::move(v), 50); }
 
-// CPU time (user + system) of a process, in seconds; fields 14 and 15 of /proc/PID/stat.
-double cpu_seconds(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string f;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && (fields >> f); ++i)
-    if (i >= 14) ticks += std::strtod(f.c_str(), nullptr);
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
 
 double own_cpu_seconds() {
   rusage u{};

@@ -15,6 +15,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include "measure.hpp"
+
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -50,6 +52,8 @@ namespace json = boost::json;
 using asio::awaitable;
 using asio::use_awaitable;
 using Clock = std::chrono::steady_clock;
+using parley::bench::cpu_seconds;
+using parley::bench::percentile;
 using namespace std::chrono_literals;
 
 // ---------------------------------------------------------------------------------------------
@@ -117,12 +121,6 @@ inline double ms_since(Clock::time_point t0, Clock::time_point t1 = Clock::now()
   return std::chrono::duration<double, std::milli>(t1 - t0).count();
 }
 
-inline double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
 
 inline std::string user_sip(const Options& o, std::size_t i) {
   char buf[64];

@@ -108,20 +108,6 @@ bool parse_tag(std::string_view text, MessageTag& tag) {
   return read_number(text, tag.from, '-') && read_number(text, tag.seq, '-') && read_number(text, tag.sched_ns, 0);
 }
 
-// CPU time (user + system) of a process, in seconds.
-double cpu_seconds(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string f;
-  double ticks = 0;
-  // Fields after the command name start at 3 (state); utime and stime are 14 and 15.
-  for (int i = 3; i <= 15 && (fields >> f); ++i)
-    if (i >= 14) ticks += std::strtod(f.c_str(), nullptr);
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
 
 const std::string kAvailableForIm =
     R"({"SupportedModalities":["Messaging"],"SupportedMessageFormats":["Plain"]})";
