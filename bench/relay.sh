@@ -6,7 +6,10 @@
 # packets it relayed (client->peer plus peer->client, as uclient counts them). Allocations:
 # bench/relay_alloc_burst (each from a new loopback source address: 401 challenge, authenticated
 # Allocate, Refresh lifetime 0).
-# Rounds alternate the servers; medians are printed.
+# Rounds alternate the servers; medians are printed. Each round also runs bench/relay_floor, a bare
+# ChannelData forwarder with no TURN logic, under the same load paced over the same time as that
+# round's Parley run: its CPU per packet is the least any relay can spend here, so floor/coturn is
+# the lowest ratio reachable on this machine.
 # Sizes: THREADS (relay threads of each server, 2), CLIENTS (100), MESSAGES (per client, 1000),
 # LENGTH (bytes, 120), INTERVAL_MS (per client, 5), ALLOCS (10000), ALLOC_CONCURRENCY (64),
 # ALLOC_THREADS (1), REPEAT (3), DEADLINE (seconds per client run, 180).
@@ -14,6 +17,7 @@
 set -euo pipefail
 bin=$(dirname "$PARLEYD")
 ALLOC_BURST=${RELAY_ALLOC_BURST:-$bin/relay_alloc_burst}
+FLOOR=${RELAY_FLOOR:-$bin/relay_floor}
 threads=${THREADS:-2}
 clients=${CLIENTS:-100}
 messages=${MESSAGES:-1000}
@@ -34,6 +38,7 @@ for tool in turnserver turnutils_uclient turnutils_peer; do
   command -v "$tool" >/dev/null || { echo "relay: $tool is missing (Debian package coturn; scripts/setup)" >&2; exit 1; }
 done
 [ -x "$ALLOC_BURST" ] || { echo "relay: $ALLOC_BURST is missing (build target relay_alloc_burst)" >&2; exit 1; }
+[ -x "$FLOOR" ] || { echo "relay: $FLOOR is missing (build target relay_floor)" >&2; exit 1; }
 
 work=$(mktemp -d)
 pids=()
@@ -138,9 +143,11 @@ alive() {  # name pid
 relay_run() {  # name port pid round
   local name=$1 port=$2 pid=$3 out=$work/uclient.$1.$4.out rc=0 before after
   before=$(cpu_ticks "$pid")
+  local t0; t0=$(date +%s%N)
   timeout "$deadline" turnutils_uclient -c -m "$clients" -n "$messages" -l "$length" -z "$interval" \
     -e 127.0.0.1 -r "$peer_port" -u "$user" -w "$password" -p "$port" 127.0.0.1 >"$out" 2>&1 || rc=$?
   after=$(cpu_ticks "$pid")
+  echo $(( ($(date +%s%N) - t0) / 1000000 )) >"$work/elapsed.$name"
   alive "$name" "$pid"
   local sent recv lost
   sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=\([0-9]*\).*/\1/p' "$out" | tail -1)
@@ -156,6 +163,24 @@ relay_run() {  # name port pid round
   awk -v t=$(( after - before )) -v hz="$tck" -v n="$relayed" -v l="$lost" \
     'BEGIN { printf "%.3f %d %d\n", t / hz * 1e6 / n, n, l }' >>"$work/relay.$name"
   echo "  $name: relayed $relayed packets ($sent sent, $recv echoed back), lost $lost, server CPU $(awk -v t=$(( after - before )) -v hz="$tck" 'BEGIN { printf "%.2f", t / hz }') s" >&2
+}
+
+# The same load through the bare forwarder, paced over the time Parley's last run took: appends
+# "cpu_per_packet_us forwarded lost" to $work/relay.floor.
+floor_run() {
+  local out=$work/floor.out rc=0 ms z n l
+  ms=$(cat "$work/elapsed.parley" 2>/dev/null || echo $(( messages * interval )))
+  "$FLOOR" --peer "127.0.0.1:$peer_port" --threads "$threads" --clients "$clients" --messages "$messages" \
+    --length "$length" --duration-ms "$ms" --deadline "$deadline" >"$out" 2>&1 || rc=$?
+  z=$(sed -n 's/.*: \([0-9.]*\) us\/packet$/\1/p' "$out")
+  n=$(sed -n 's/.*forwarded \([0-9]*\) packets.*/\1/p' "$out")
+  l=$(sed -n 's/.*, lost \(-\{0,1\}[0-9]*\),.*/\1/p' "$out")
+  if (( rc != 0 )) || [ -z "$z" ]; then
+    echo "relay_floor failed (exit $rc):" >&2; cat "$out" >&2
+    echo "n/a n/a n/a" >>"$work/relay.floor"; return 0
+  fi
+  echo "  floor: $(cat "$out")" >&2
+  echo "$z $n $l" >>"$work/relay.floor"
 }
 
 # One allocation burst: appends "allocations_per_s cpu_per_allocation_us failed" to $work/alloc.<name>.
@@ -182,13 +207,14 @@ alloc_run() {  # name port pid
     'BEGIN { printf "%s %.2f %d\n", r, t / hz * 1e6 / n, f }' >>"$work/alloc.$name"
 }
 
-: >"$work/relay.coturn"; : >"$work/relay.parley"; : >"$work/alloc.coturn"; : >"$work/alloc.parley"
+: >"$work/relay.coturn"; : >"$work/relay.parley"; : >"$work/relay.floor"; : >"$work/alloc.coturn"; : >"$work/alloc.parley"
 for r in $(seq 1 "$repeat"); do
   if (( r % 2 )); then order="coturn parley"; else order="parley coturn"; fi
   echo "== round $r/$repeat: $clients uclient sessions x $messages messages of $length bytes every $interval ms; $allocs allocations" >&2
   for s in $order; do
     if [ "$s" = coturn ]; then relay_run coturn "$coturn_port" "$coturn_pid" "$r"; else relay_run parley "$parley_port" "$parley_pid" "$r"; fi
   done
+  floor_run
   for s in $order; do
     if [ "$s" = coturn ]; then alloc_run coturn "$coturn_port" "$coturn_pid"; else alloc_run parley "$parley_port" "$parley_pid"; fi
   done
@@ -212,6 +238,7 @@ verdict() {  # value goal higher|lower
 }
 c_cpu=$(col "$work/relay.coturn" 1 | median); p_cpu=$(col "$work/relay.parley" 1 | median)
 c_pk=$(col "$work/relay.coturn" 2 | median); p_pk=$(col "$work/relay.parley" 2 | median)
+f_cpu=$(col "$work/relay.floor" 1 | median); f_pk=$(col "$work/relay.floor" 2 | median)
 c_lost=$(sum_lost "$work/relay.coturn"); p_lost=$(sum_lost "$work/relay.parley")
 c_rate=$(col "$work/alloc.coturn" 1 | median); p_rate=$(col "$work/alloc.parley" 1 | median)
 c_acpu=$(col "$work/alloc.coturn" 2 | median); p_acpu=$(col "$work/alloc.parley" 2 | median)
@@ -223,10 +250,12 @@ echo "TURN relay, Parley edge vs coturn $(turnserver --version 2>/dev/null | hea
 echo "  Relaying: turnutils_uclient -c -m $clients -n $messages -l $length -z $interval (channels) to turnutils_peer echo"
 printf '    %-7s %8s us CPU/packet  (%s packets/run)  lost %s   runs: %s\n' coturn "$c_cpu" "$c_pk" "$c_lost" "$(runs "$work/relay.coturn" 1)"
 printf '    %-7s %8s us CPU/packet  (%s packets/run)  lost %s   runs: %s\n' Parley "$p_cpu" "$p_pk" "$p_lost" "$(runs "$work/relay.parley" 1)"
+printf '    %-7s %8s us CPU/packet  (%s packets/run)  runs: %s   (bench/relay_floor: bare ChannelData forwarder, no TURN logic)\n' floor "$f_cpu" "$f_pk" "$(runs "$work/relay.floor" 1)"
 echo "  Allocations: relay_alloc_burst $allocs x (Allocate 401, Allocate, Refresh 0), $alloc_conc at once, $alloc_threads client thread(s), new source address each"
 printf '    %-7s %8s allocations/s  (%s us server CPU each)  failed %s   runs: %s\n' coturn "$c_rate" "$c_acpu" "$c_fail" "$(runs "$work/alloc.coturn" 1)"
 printf '    %-7s %8s allocations/s  (%s us server CPU each)  failed %s   runs: %s\n' Parley "$p_rate" "$p_acpu" "$p_fail" "$(runs "$work/alloc.parley" 1)"
 echo "Goals:"
 echo "  CPU per relayed packet, Parley/coturn: $cpu_ratio (goal <= $goal_cpu)$(verdict "$cpu_ratio" "$goal_cpu" lower)"
+echo "    the least reachable here: floor/coturn $(ratio "$f_cpu" "$c_cpu"); Parley spends $(ratio "$p_cpu" "$f_cpu")x the floor"
 echo "  allocation rate, Parley/coturn: $alloc_ratio (goal >= $goal_alloc)$(verdict "$alloc_ratio" "$goal_alloc" higher)"
 echo "  packets lost through Parley: $p_lost over $repeat runs (goal 0)$(verdict "$p_lost" 0 lower)"
