@@ -137,6 +137,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::atomic<bool> stopping{false};
   bool single_thread = false;  // one thread runs the io_context: no per-connection strand needed
+  // Each run by one thread; new connections go to one of them at random (see accept_loop).
+  std::vector<asio::io_context*> connection_contexts;
+  std::atomic<std::uint64_t> accepted{0};  // accept loops of several listeners may run at once
 
   std::mutex sessions_mutex;
   std::unordered_map<std::uint64_t, std::shared_ptr<SessionControl>> sessions;
@@ -162,6 +165,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, http::Site site, bool use_tls);
+  asio::any_io_executor next_connection_executor();
   static asio::awaitable<void> session(std::shared_ptr<Impl> self, std::shared_ptr<SessionControl> ctl,
                                        tcp::socket socket, http::Site site, bool use_tls, std::string remote);
   template <class Stream>
@@ -439,15 +443,32 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, std:
   if (self->hooks.connection_delta) self->hooks.connection_delta(site, -1);
 }
 
+asio::any_io_executor HttpServer::Impl::next_connection_executor() {
+  if (!connection_contexts.empty()) {
+    // At random rather than in turn: a client that opens its connections in a fixed pattern
+    // (one for requests, one for its event channel) would otherwise put all of one kind on
+    // one thread.
+    // splitmix64 of a counter: cheap, lock-free and evenly spread.
+    std::uint64_t x = accepted.fetch_add(1, std::memory_order_relaxed) + 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    const auto i = x % connection_contexts.size();
+    return connection_contexts[i]->get_executor();
+  }
+  // With several threads on one io_context each connection gets a strand, so that its
+  // handlers never run concurrently; with one thread that is already so.
+  if (single_thread) return ioc.get_executor();
+  return asio::make_strand(ioc);
+}
+
 asio::awaitable<void> HttpServer::Impl::accept_loop(tcp::acceptor& acceptor, http::Site site,
                                                     bool use_tls) {
   auto self = shared_from_this();
   for (;;) {
     // With several threads each connection gets a strand, so that its handlers never run
     // concurrently; with one thread that is already so, and the strand would only cost time.
-    const asio::any_io_executor connection_executor =
-        single_thread ? asio::any_io_executor(ioc.get_executor())
-                      : asio::any_io_executor(asio::make_strand(ioc));
+    const asio::any_io_executor connection_executor = next_connection_executor();
     auto [ec, socket] = co_await acceptor.async_accept(connection_executor, kTuple);
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) co_return;
@@ -525,10 +546,11 @@ struct ShutdownPoller : std::enable_shared_from_this<ShutdownPoller> {
 
 HttpServer::HttpServer(asio::io_context& ioc, std::shared_ptr<asio::ssl::context> tls,
                        const LimitsConfig& limits, Dispatch dispatch, ServerHooks hooks,
-                       unsigned threads)
+                       unsigned threads, std::vector<asio::io_context*> connection_contexts)
     : impl_(std::make_shared<Impl>(ioc, std::move(tls), limits, std::move(dispatch),
                                    std::move(hooks))) {
   impl_->single_thread = threads == 1;
+  impl_->connection_contexts = std::move(connection_contexts);
 }
 
 HttpServer::~HttpServer() = default;

@@ -49,10 +49,13 @@ class HttpServer {
 public:
   using Dispatch = std::function<boost::asio::awaitable<http::Response>(http::Request&)>;
 
-  // `threads`: how many threads run `ioc`. With one, connections need no strand of their own.
+  // Connections are spread over `connection_contexts`, each run by exactly one thread, so a
+  // connection needs no strand of its own and no two threads contend for one scheduler. Empty:
+  // connections run on `ioc`; `threads` says how many threads run it (with more than one, each
+  // connection gets a strand). Listeners and the shutdown timer always run on `ioc`.
   HttpServer(boost::asio::io_context& ioc, std::shared_ptr<boost::asio::ssl::context> tls,
              const LimitsConfig& limits, Dispatch dispatch, ServerHooks hooks = {},
-             unsigned threads = 0);
+             unsigned threads = 0, std::vector<boost::asio::io_context*> connection_contexts = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

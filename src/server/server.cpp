@@ -29,15 +29,18 @@
 #include "storage/sqlite/sqlite_store.hpp"
 #include "web/static_site.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <csignal>
 #include <optional>
 #include <ostream>
 #include <thread>
+#include <vector>
 
 namespace parley::server {
 
@@ -195,7 +198,18 @@ int run_server(const Config& given, std::ostream& out) {
 
     http::SiteRouters routers;
     std::optional<FrontDoor> front;  // built once the listeners are bound and URLs are known
-    boost::asio::io_context ioc(static_cast<int>(threads));
+    // One io_context per thread. `ioc` runs the listeners, the services' timers and the
+    // shutdown; connections are spread over all of them. A context run by one thread needs no
+    // strand per connection, and the threads never queue for one scheduler's lock (with two
+    // threads on one context, that contention and its wake-ups cost more than the second
+    // thread gained: bench/run im).
+    boost::asio::io_context ioc(1);
+    std::vector<std::unique_ptr<boost::asio::io_context>> more_contexts;
+    std::vector<boost::asio::io_context*> connection_contexts{&ioc};
+    for (unsigned i = 1; i < threads; ++i) {
+      more_contexts.push_back(std::make_unique<boost::asio::io_context>(1));
+      connection_contexts.push_back(more_contexts.back().get());
+    }
     net::ServerHooks hooks;
     hooks.connection_delta = [&metrics](http::Site s, int d) { metrics.connection_delta(s, d); };
     hooks.transport_error = [&metrics](http::Site s, int status) {
@@ -203,7 +217,7 @@ int run_server(const Config& given, std::ostream& out) {
     };
     net::HttpServer server(
         ioc, tls, cfg.limits, [&front](http::Request& req) { return (*front)(req); }, hooks,
-        threads);
+        1, connection_contexts);
     // No request is dispatched before ioc runs, so routes and URLs can be completed after binding.
     const auto bound = server.start(listener_specs(cfg));
     const SiteFacts internal_facts{cfg.internal_site.fqdn,
@@ -331,9 +345,21 @@ int run_server(const Config& given, std::ostream& out) {
     log->info("serving with {} thread(s)", threads);
 
     std::vector<std::thread> workers;
-    for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
+    {
+      // The other contexts have nothing to do between connections; they run until the server
+      // has stopped, which is when `ioc` runs out of work.
+      std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> keep;
+      for (auto& c : more_contexts) {
+        keep.push_back(boost::asio::make_work_guard(*c));
+        workers.emplace_back([c = c.get()] { c->run(); });
+      }
+      ioc.run();
+      for (auto& c : more_contexts) c->stop();
+    }
     for (auto& t : workers) t.join();
+    // Connections cut off at the end of the grace period are destroyed here, while the
+    // services their handlers refer to still exist.
+    more_contexts.clear();
 
     if (edge) edge->stop();
     pool.stop();
