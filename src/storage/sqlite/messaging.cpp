@@ -37,15 +37,22 @@ constexpr char kInsertLog[] =
     " VALUES (?, ?, ?, 'Archived', ?, ?, ?, ?, ?, FALSE, ?)"
     " ON CONFLICT (owner, conversation_id) DO NOTHING";
 constexpr char kLastSeq[] = "SELECT next_seq - 1 FROM conversations WHERE id = ?";
-// Reserves a run of seqs: the returned value is one past the last of them.
-constexpr char kReserveSeqs[] =
-    "UPDATE conversations SET next_seq = next_seq + ? WHERE id = ? RETURNING next_seq";
+constexpr char kNextSeq[] = "SELECT next_seq FROM conversations WHERE id = ?";
+constexpr char kSetNextSeq[] = "UPDATE conversations SET next_seq = MAX(next_seq, ?) WHERE id = ?";
+// Conversations with stored messages that their seq counter (and so their history entries) do
+// not cover yet: what a crash left unwritten. One index lookup per conversation.
+constexpr char kStaleConversations[] =
+    "SELECT id, next_seq FROM conversations c"
+    " WHERE (SELECT MAX(seq) FROM messages m WHERE m.conversation_id = c.id) >= c.next_seq";
+constexpr char kMessagesFrom[] =
+    "SELECT seq, sender, at_ms, plain FROM messages WHERE conversation_id = ? AND seq >= ?"
+    " ORDER BY seq";
 constexpr char kInsertMessage[] =
     "INSERT INTO messages (conversation_id, seq, sender, at_ms, format, text, plain)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)";
 // Every participant's entry at once. The sender has read what she sent, so her own entry keeps
-// its read state; a Missed entry stays Missed. `?4` is the batch's only sender for this
-// conversation, or '' when several people wrote (then everyone has something unread).
+// its read state; a Missed entry stays Missed. `?4` is who wrote all the messages being
+// written back, or '' when several people did (then everyone has something unread).
 constexpr char kTouchLogs[] =
     "UPDATE conversation_logs SET preview = ?1, updated_at_ms = MAX(updated_at_ms, ?2),"
     " message_count = message_count + ?3, read = CASE WHEN owner = ?4 THEN read ELSE FALSE END"
@@ -205,7 +212,7 @@ bool update_own_log(Connection& db, const char* sql, std::string_view owner,
 struct BatchGroup {
   std::string_view conversation_id;
   std::int64_t count = 0;
-  std::int64_t next_seq = 0;  // filled once the run of seqs is reserved
+  std::int64_t next_seq = 0;  // its first seq; one past its last once stored
   std::size_t last = 0;       // index of its last message in the batch
   std::int64_t latest_ms = 0;
   std::string only_sender;    // empty when more than one person wrote
@@ -271,7 +278,7 @@ void add_participant(Connection& db, std::string_view conversation_id, std::stri
   tx.commit();
 }
 
-std::vector<std::int64_t> append_messages(Connection& db,
+std::vector<std::int64_t> append_messages(Connection& db, PendingLogs& pending,
                                           const std::vector<MessageRecord>& messages) {
   std::vector<std::int64_t> seqs;
   if (messages.empty()) return seqs;
@@ -308,12 +315,16 @@ std::vector<std::int64_t> append_messages(Connection& db,
 
   Transaction tx(db);
   for (BatchGroup& g : groups) {
-    Statement st = db.prepare(kReserveSeqs);
-    st.bind_int(1, g.count).bind_text(2, g.conversation_id);
+    if (const auto it = pending.entries.find(std::string(g.conversation_id));
+        it != pending.entries.end()) {
+      g.next_seq = it->second.next_seq;
+      continue;
+    }
+    Statement st = db.prepare(kNextSeq);
+    st.bind_text(1, g.conversation_id);
     if (!st.step())
       throw NotFound(fmt::format("there is no conversation {}", g.conversation_id));
-    g.next_seq = st.column_int(0) - g.count;
-    st.run();
+    g.next_seq = st.column_int(0);
   }
   seqs.reserve(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i) {
@@ -330,17 +341,78 @@ std::vector<std::int64_t> append_messages(Connection& db,
         .run();
     seqs.push_back(seq);
   }
+  tx.commit();
+  // Stored: what the batch changes in the history entries waits with the rest.
   for (const BatchGroup& g : groups) {
-    db.prepare(kTouchLogs)
-        .bind_text(1, utf8_prefix(messages[g.last].plain, kMaxPreviewChars))
-        .bind_int(2, g.latest_ms)
-        .bind_int(3, g.count)
-        .bind_text(4, g.only_sender)
-        .bind_text(5, g.conversation_id)
-        .run();
+    PendingLogs::Entry& e = pending.entries[std::string(g.conversation_id)];
+    if (e.count == 0) {
+      e.only_sender = g.only_sender;
+      e.mixed = g.mixed;
+    } else if (!e.mixed && (g.mixed || e.only_sender != g.only_sender)) {
+      e.mixed = true;
+      e.only_sender.clear();
+    }
+    e.next_seq = g.next_seq;  // one past the batch's last
+    e.count += g.count;
+    e.latest_ms = std::max(e.latest_ms, g.latest_ms);
+    e.preview = utf8_prefix(messages[g.last].plain, kMaxPreviewChars);
+  }
+  return seqs;
+}
+
+namespace {
+
+// Writes one conversation's pending summary: its seq counter, then its history entries.
+void touch_logs(Connection& db, std::string_view conversation_id, const PendingLogs::Entry& e) {
+  db.prepare(kSetNextSeq).bind_int(1, e.next_seq).bind_text(2, conversation_id).run();
+  if (e.count == 0) return;
+  db.prepare(kTouchLogs)
+      .bind_text(1, e.preview)
+      .bind_int(2, e.latest_ms)
+      .bind_int(3, e.count)
+      .bind_text(4, e.mixed ? std::string_view() : std::string_view(e.only_sender))
+      .bind_text(5, conversation_id)
+      .run();
+}
+
+}  // namespace
+
+void write_back_logs(Connection& db, PendingLogs& pending) {
+  if (pending.entries.empty()) return;
+  Transaction tx(db);
+  for (const auto& [id, e] : pending.entries) touch_logs(db, id, e);
+  tx.commit();
+  pending.entries.clear();
+}
+
+std::size_t repair_logs(Connection& db) {
+  std::vector<std::pair<std::string, std::int64_t>> stale;
+  {
+    Statement st = db.prepare(kStaleConversations);
+    while (st.step()) stale.emplace_back(st.column_text(0), st.column_int(1));
+  }
+  if (stale.empty()) return 0;
+  Transaction tx(db);
+  for (const auto& [id, from] : stale) {
+    PendingLogs::Entry e;
+    {
+      Statement st = db.prepare(kMessagesFrom);
+      st.bind_text(1, id).bind_int(2, from);
+      while (st.step()) {
+        std::string sender = st.column_text(1);
+        if (e.count == 0) e.only_sender = sender;
+        else if (!e.mixed && sender != e.only_sender) e.mixed = true;
+        e.next_seq = st.column_int(0) + 1;
+        e.latest_ms = std::max(e.latest_ms, st.column_int(2));
+        const std::string plain = st.column_text(3);
+        e.preview = utf8_prefix(plain, kMaxPreviewChars);
+        ++e.count;
+      }
+    }
+    touch_logs(db, id, e);
   }
   tx.commit();
-  return seqs;
+  return stale.size();
 }
 
 void finish_call(Connection& db, std::string_view conversation_id, std::string_view type,

@@ -19,7 +19,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/sqlite/connection.hpp"
@@ -32,11 +34,38 @@ constexpr std::size_t kMaxSubjectChars = 250;
 constexpr std::size_t kMaxMessageTextBytes = 64 * 1024;
 constexpr std::size_t kMaxPreviewChars = 256;
 
+// What stored messages have changed in their conversations' seq counters and history entries
+// and is not yet written there. Appending writes the messages alone (one INSERT each): a burst of
+// messages to many conversations would otherwise rewrite every one of their entries, and the
+// index pages that order them, at each commit. write_back_logs() folds this into
+// `conversations.next_seq` and `conversation_logs`; the store does it before anything reads or
+// changes those, about once a second while messages flow, and when it closes. A crash loses
+// only this summary, never a message: a `next_seq` not past the last stored seq says what was
+// not written back, and repair_logs() rebuilds it from the messages at start.
+struct PendingLogs {
+  struct Entry {
+    std::int64_t next_seq = 0;  // the seq the conversation's next message gets
+    std::int64_t count = 0;     // its messages since the last write-back
+    std::int64_t latest_ms = 0;
+    std::string preview;        // of the newest of them
+    std::string only_sender;    // who wrote them all; empty once several people did
+    bool mixed = false;
+  };
+  std::unordered_map<std::string, Entry> entries;
+};
+
 void create_conversation(Connection& db, const ConversationRecord& c,
                          const std::vector<std::string>& participants);
 void add_participant(Connection& db, std::string_view conversation_id, std::string_view user);
-std::vector<std::int64_t> append_messages(Connection& db,
+// Stores the messages in one transaction and adds them to `pending` once it has committed.
+std::vector<std::int64_t> append_messages(Connection& db, PendingLogs& pending,
                                           const std::vector<MessageRecord>& messages);
+// Writes `pending` to the conversations and their history entries, in one transaction, and
+// empties it. On failure nothing is written and `pending` is kept.
+void write_back_logs(Connection& db, PendingLogs& pending);
+// Brings the seq counters and history entries of conversations up to their stored messages
+// (after a crash lost what was pending). Returns how many conversations needed it.
+std::size_t repair_logs(Connection& db);
 void finish_call(Connection& db, std::string_view conversation_id, std::string_view type,
                  std::int64_t duration_ms, std::int64_t at_ms);
 bool mark_missed(Connection& db, std::string_view owner, std::string_view conversation_id);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <mutex>
@@ -255,6 +256,20 @@ public:
       : db_(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) {
     configure(db_);
     version_ = migrate(db_);
+    if (const std::size_t n = sqlite::repair_logs(db_))
+      logger("store")->warn("database {}: brought the history of {} conversation(s) up to their "
+                            "stored messages (the last stop was not clean)",
+                            file.string(), n);
+  }
+
+  ~SqliteStore() override {
+    try {
+      sqlite::write_back_logs(db_, pending_);
+    } catch (const std::exception& e) {
+      // Nothing is lost: the next start rebuilds it from the messages (repair_logs).
+      logger("store")->warn("database {}: history entries not written back at close: {}",
+                            db_.file().string(), e.what());
+    }
   }
 
   void ping() override {
@@ -323,6 +338,7 @@ public:
     const auto uri = uri_for_lookup(sip_uri);
     if (!uri) return false;
     std::lock_guard lock(mutex_);
+    sqlite::write_back_logs(db_, pending_);
     Transaction tx(db_);
     // Her tokens, search terms, photo and contact list go in the same statement, through
     // ON DELETE CASCADE (configure() turns foreign keys on for this connection). Her policy
@@ -587,36 +603,55 @@ public:
     sqlite::create_conversation(db_, c, participants);
   }
 
+  // Joins her from the next message on: what is pending belongs to the messages before.
   void add_participant(std::string_view conversation_id, std::string_view user) override {
     std::lock_guard lock(mutex_);
+    sqlite::write_back_logs(db_, pending_);
     sqlite::add_participant(db_, conversation_id, user);
   }
 
   std::vector<std::int64_t> append_messages(const std::vector<MessageRecord>& messages) override {
     std::lock_guard lock(mutex_);
-    return sqlite::append_messages(db_, messages);
+    auto seqs = sqlite::append_messages(db_, pending_, messages);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - written_back_ >= kWriteBackEvery) {
+      written_back_ = now;
+      // The messages are stored whatever happens here: failing now must not fail the append
+      // (the writer would store them again); what stays pending is written back later.
+      try {
+        sqlite::write_back_logs(db_, pending_);
+      } catch (const std::exception& e) {
+        logger("store")->warn("database {}: history entries not written back yet: {}",
+                              db_.file().string(), e.what());
+      }
+    }
+    return seqs;
   }
 
   void finish_call(std::string_view conversation_id, std::string_view type,
                    std::int64_t duration_ms, std::int64_t at_ms) override {
     std::lock_guard lock(mutex_);
+    sqlite::write_back_logs(db_, pending_);
     sqlite::finish_call(db_, conversation_id, type, duration_ms, at_ms);
   }
 
   bool mark_missed(std::string_view owner, std::string_view conversation_id) override {
     std::lock_guard lock(mutex_);
+    sqlite::write_back_logs(db_, pending_);
     return sqlite::mark_missed(db_, owner, conversation_id);
   }
 
   std::vector<ConversationLogRecord> list_conversation_logs(
       std::string_view owner, const std::optional<LogCursor>& before, std::size_t limit) override {
     std::lock_guard lock(mutex_);
+    sqlite::write_back_logs(db_, pending_);
     return sqlite::list_conversation_logs(db_, owner, before, limit);
   }
 
   std::optional<ConversationLogRecord> find_conversation_log(
       std::string_view owner, std::string_view conversation_id) override {
     std::lock_guard lock(mutex_);
+    sqlite::write_back_logs(db_, pending_);
     return sqlite::find_conversation_log(db_, owner, conversation_id);
   }
 
@@ -628,21 +663,25 @@ public:
 
   bool mark_log_read(std::string_view owner, std::string_view conversation_id) override {
     std::lock_guard lock(mutex_);
+    sqlite::write_back_logs(db_, pending_);
     return sqlite::mark_log_read(db_, owner, conversation_id);
   }
 
   bool delete_conversation_log(std::string_view owner, std::string_view conversation_id) override {
     std::lock_guard lock(mutex_);
+    sqlite::write_back_logs(db_, pending_);
     return sqlite::delete_conversation_log(db_, owner, conversation_id);
   }
 
   MissedCounts missed_counts(std::string_view owner) override {
     std::lock_guard lock(mutex_);
+    sqlite::write_back_logs(db_, pending_);
     return sqlite::missed_counts(db_, owner);
   }
 
   std::size_t purge_messages_before(std::int64_t before_ms) override {
     std::lock_guard lock(mutex_);
+    sqlite::write_back_logs(db_, pending_);
     return sqlite::purge_messages_before(db_, before_ms);
   }
 
@@ -765,6 +804,11 @@ private:
   std::mutex mutex_;
   Connection db_;
   int version_ = 0;
+  // Appended messages' effect on their history entries, written back at most this long after
+  // (and before anything reads or changes those entries); see sqlite::PendingLogs.
+  static constexpr auto kWriteBackEvery = std::chrono::seconds(1);
+  sqlite::PendingLogs pending_;
+  std::chrono::steady_clock::time_point written_back_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace

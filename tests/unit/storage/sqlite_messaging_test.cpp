@@ -14,6 +14,7 @@ using test::conversation_of;
 using test::message_of;
 using test::RawDb;
 using test::SqliteMessaging;
+using test::TempDir;
 
 TEST_F(SqliteMessaging, CreatingGivesEveryParticipantHerOwnEntry) {
   store_->create_conversation(conversation_of("c1", "Alice@Example.org", "Lunch?", 1234),
@@ -288,7 +289,76 @@ TEST_F(SqliteMessaging, AnAppendedBatchIsVisibleToOtherConnections) {
   // Committed on return: another connection (the CLI, say) sees all of it.
   RawDb raw(file_);
   EXPECT_EQ(raw.text("SELECT COUNT(*) FROM messages WHERE conversation_id = 'c1'"), "64");
-  EXPECT_EQ(raw.text("SELECT next_seq FROM conversations WHERE id = 'c1'"), "65");
+  EXPECT_EQ(raw.text("SELECT MAX(seq) FROM messages WHERE conversation_id = 'c1'"), "64");
+}
+
+// Appending stores only the messages; their effect on the conversation's seq counter and on
+// everyone's history entry is written back before anything reads those, and at close.
+TEST_F(SqliteMessaging, HistoryEntriesAreWrittenBackBeforeTheyAreReadAndAtClose) {
+  start("c1");
+  start("c2");
+  store_->append_messages({message_of("c1", "alice@example.org", 2000, "first"),
+                           message_of("c1", "alice@example.org", 2001, "second")});
+  {
+    RawDb raw(file_);
+    EXPECT_EQ(raw.text("SELECT message_count FROM conversation_logs"
+                       " WHERE owner = 'bob@example.org' AND conversation_id = 'c1'"), "0");
+  }
+  const auto bob = log_of("bob@example.org", "c1");
+  EXPECT_EQ(bob.message_count, 2);
+  EXPECT_EQ(bob.preview, "second");
+  EXPECT_EQ(bob.updated_at_ms, 2001);
+  EXPECT_FALSE(bob.read);
+  EXPECT_TRUE(log_of("alice@example.org", "c1").read);  // she wrote them
+
+  // Bob answers, then the store closes before anyone looks.
+  store_->append_messages({message_of("c2", "bob@example.org", 3000, "on my way")});
+  store_.reset();
+  RawDb raw(file_);
+  EXPECT_EQ(raw.text("SELECT next_seq FROM conversations WHERE id = 'c1'"), "3");
+  EXPECT_EQ(raw.text("SELECT next_seq FROM conversations WHERE id = 'c2'"), "2");
+  EXPECT_EQ(raw.text("SELECT preview FROM conversation_logs"
+                     " WHERE owner = 'alice@example.org' AND conversation_id = 'c2'"), "on my way");
+  EXPECT_EQ(raw.text("SELECT read FROM conversation_logs"
+                     " WHERE owner = 'alice@example.org' AND conversation_id = 'c2'"), "0");
+}
+
+// kill -9 before the write-back: the files hold the messages but not their effect on the history
+// entries. The next start rebuilds it from the messages, and numbering goes on after the last.
+TEST_F(SqliteMessaging, AfterACrashHistoryEntriesAreRebuiltFromTheMessages) {
+  start("c1");
+  start("c2");
+  start("quiet");
+  store_->append_messages({message_of("c1", "alice@example.org", 2000, "one"),
+                           message_of("c1", "bob@example.org", 2001, "two"),
+                           message_of("c2", "alice@example.org", 2002, "only alice")});
+  // What a crash leaves on disk: the database and its log as they are, copied while the store
+  // is still open (it is between transactions, so the copy is consistent).
+  TempDir crashed;
+  const auto copy = crashed.path() / "parley.db";
+  std::filesystem::copy_file(file_, copy);
+  std::filesystem::copy_file(file_.string() + "-wal", copy.string() + "-wal");
+
+  auto after = open_sqlite_store(copy);
+  const auto bob1 = after->find_conversation_log("bob@example.org", "c1");
+  ASSERT_TRUE(bob1);
+  EXPECT_EQ(bob1->message_count, 2);
+  EXPECT_EQ(bob1->preview, "two");
+  EXPECT_EQ(bob1->updated_at_ms, 2001);
+  EXPECT_FALSE(bob1->read);
+  EXPECT_FALSE(after->find_conversation_log("alice@example.org", "c1")->read);  // bob wrote too
+  const auto bob2 = after->find_conversation_log("bob@example.org", "c2");
+  ASSERT_TRUE(bob2);
+  EXPECT_EQ(bob2->message_count, 1);
+  EXPECT_EQ(bob2->preview, "only alice");
+  EXPECT_FALSE(bob2->read);
+  EXPECT_TRUE(after->find_conversation_log("alice@example.org", "c2")->read);  // all hers
+  EXPECT_EQ(after->find_conversation_log("bob@example.org", "quiet")->message_count, 0);
+  // The next message is number 3, not a second number 1.
+  const auto seqs = after->append_messages({message_of("c1", "alice@example.org", 2003, "three")});
+  ASSERT_EQ(seqs.size(), 1u);
+  EXPECT_EQ(seqs[0], 3);
+  EXPECT_EQ(after->list_messages("c1", 0, 10).size(), 3u);
 }
 
 TEST_F(SqliteMessaging, ACallLogKeepsItsTypeAndHowLongItLasted) {
