@@ -179,14 +179,18 @@ inline json::value parse_or_null(const std::string& body) {
 // is always gone (or no longer used) by the time its memory is handed out again.
 class JsonScratch {
 public:
-  JsonScratch() : resource_(initial_, sizeof initial_) {}
+  JsonScratch() = default;
   JsonScratch(const JsonScratch&) = delete;
   JsonScratch& operator=(const JsonScratch&) = delete;
 
   // A null value when `text` is not JSON.
   json::value parse(std::string_view text) {
-    resource_.release();
-    parser_.reset(json::storage_ptr(&resource_));
+    // A new resource each time, not release(): Boost.JSON's monotonic_resource keeps doubling
+    // the size of the next block it asks for across releases, so a long run of packages larger
+    // than the buffer would end in an allocation of terabytes.
+    parser_.reset();
+    resource_.emplace(initial_, sizeof initial_);
+    parser_.reset(json::storage_ptr(&*resource_));
     boost::system::error_code ec;
     parser_.write(text.data(), text.size(), ec);
     return ec ? json::value() : parser_.release();
@@ -194,7 +198,7 @@ public:
 
 private:
   alignas(std::max_align_t) unsigned char initial_[32 * 1024];
-  json::monotonic_resource resource_;
+  std::optional<json::monotonic_resource> resource_;
   json::parser parser_;
 };
 
