@@ -199,6 +199,10 @@ void configure(Connection& db) {
   // FULL: with WAL, each commit fsyncs the log, so an acknowledged write survives power loss.
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA foreign_keys = ON");
+  // Copy the log into the database every 8000 pages (32 MiB) rather than SQLite's 1000: pages
+  // that every commit touches (index pages of busy conversations) are copied once per
+  // checkpoint, so fewer checkpoints copy far fewer pages. Measured with bench/run im.
+  db.exec("PRAGMA wal_autocheckpoint = 8000");
 }
 
 // Steps a migration needs that SQL alone cannot do, run right after its script in the same
