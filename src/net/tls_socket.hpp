@@ -8,8 +8,8 @@
 // Models Asio's AsyncReadStream / AsyncWriteStream, so Beast's and Asio's composed operations
 // work on it. Operations wait for readiness with socket.async_wait() and retry the OpenSSL call;
 // cancelling the socket (the connection's watchdog) or closing it ends them with an error. One
-// read and one write may be outstanding at a time, as with any Asio stream. Included only by
-// the HTTP server (net/), never by application code.
+// read and one write may be outstanding at a time, as with any Asio stream. Included by the HTTP
+// server (net/) and, as a client, by the load generator in bench/; never by application code.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -38,16 +38,21 @@ public:
   using executor_type = boost::asio::any_io_executor;
   using tcp = boost::asio::ip::tcp;
 
-  TlsSocket(tcp::socket socket, boost::asio::ssl::context& ctx) : socket_(std::move(socket)) {
+  // A client's socket may be connected after construction: it is handed to OpenSSL at the
+  // handshake then.
+  TlsSocket(tcp::socket socket, boost::asio::ssl::context& ctx,
+            boost::asio::ssl::stream_base::handshake_type role = boost::asio::ssl::stream_base::server)
+      : socket_(std::move(socket)) {
     ssl_ = SSL_new(ctx.native_handle());
     if (!ssl_) throw std::runtime_error("SSL_new failed");
-    boost::system::error_code ec;
-    socket_.native_non_blocking(true, ec);
-    SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle()));
     // Read what the socket holds in one call, not a record's 5-byte header and then its body:
     // a request costs one read(2) instead of two.
     SSL_set_read_ahead(ssl_, 1);
-    SSL_set_accept_state(ssl_);
+    if (role == boost::asio::ssl::stream_base::server)
+      SSL_set_accept_state(ssl_);
+    else
+      SSL_set_connect_state(ssl_);
+    if (socket_.is_open()) attach();
   }
   ~TlsSocket() { SSL_free(ssl_); }
   TlsSocket(const TlsSocket&) = delete;
@@ -123,8 +128,16 @@ private:
     }
   }
 
+  void attach() {
+    boost::system::error_code ec;
+    socket_.native_non_blocking(true, ec);
+    SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle()));
+    attached_ = true;
+  }
+
   struct Handshake {
     Outcome attempt(TlsSocket& s) {
+      if (!s.attached_) s.attach();
       ERR_clear_error();
       errno = 0;
       return s.classify(SSL_do_handshake(s.ssl_), 0);
@@ -227,6 +240,7 @@ private:
 
   tcp::socket socket_;
   SSL* ssl_ = nullptr;
+  bool attached_ = false;
 };
 
 }  // namespace parley::net
