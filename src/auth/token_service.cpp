@@ -154,24 +154,43 @@ boost::asio::awaitable<IssuedToken> TokenService::issue(std::string sip_uri, con
   co_return issued;
 }
 
-boost::asio::awaitable<std::optional<Identity>> TokenService::validate(std::string token) {
-  Impl& s = *impl_;
-  if (!plausible_token(token)) co_return std::nullopt;
-  const std::string sha = sha256_hex(token);
-  const std::int64_t now = s.clock();
-  std::uint64_t epoch_seen = 0;
-  {
-    std::lock_guard lock(s.mutex);
-    if (auto it = s.cache.find(sha); it != s.cache.end()) {
-      if (it->second.identity.expires_at_ms <= now) {
-        s.erase_locked(sha);
-        co_return std::nullopt;
-      }
-      if (now - it->second.checked_at_ms < kRecheckMs) co_return it->second.identity;
-    }
-    epoch_seen = s.epoch;
-  }
+namespace {
 
+// What the cache knows of a token: its identity, a refusal, or nothing yet (then `sha`, `now` and
+// `epoch_seen` are what asking the store needs; the store's answer is cached only if no
+// revocation happened since `epoch_seen` was read).
+struct CacheVerdict {
+  enum { hit, refused, ask_store } kind = refused;
+  Identity identity;
+  std::string sha;
+  std::int64_t now = 0;
+  std::uint64_t epoch_seen = 0;
+};
+
+CacheVerdict look_in_cache(TokenService::Impl& s, std::string_view token) {
+  CacheVerdict v;
+  if (!plausible_token(token)) return v;
+  v.sha = sha256_hex(token);
+  v.now = s.clock();
+  std::lock_guard lock(s.mutex);
+  if (auto it = s.cache.find(v.sha); it != s.cache.end()) {
+    if (it->second.identity.expires_at_ms <= v.now) {
+      s.erase_locked(v.sha);
+      return v;
+    }
+    if (v.now - it->second.checked_at_ms < kRecheckMs) {
+      v.kind = CacheVerdict::hit;
+      v.identity = it->second.identity;
+      return v;
+    }
+  }
+  v.kind = CacheVerdict::ask_store;
+  v.epoch_seen = s.epoch;
+  return v;
+}
+
+boost::asio::awaitable<std::optional<Identity>> ask_store(TokenService::Impl& s, std::string sha,
+                                                          std::int64_t now, std::uint64_t epoch_seen) {
   auto lookup = [&s, sha]() -> std::optional<Identity> {
     auto record = s.store.find_token(sha);
     if (!record) return std::nullopt;
@@ -189,16 +208,28 @@ boost::asio::awaitable<std::optional<Identity>> TokenService::validate(std::stri
   co_return found;
 }
 
+}  // namespace
+
+boost::asio::awaitable<std::optional<Identity>> TokenService::validate(std::string token) {
+  auto v = look_in_cache(*impl_, token);
+  if (v.kind != CacheVerdict::ask_store)
+    co_return v.kind == CacheVerdict::hit ? std::optional(v.identity) : std::nullopt;
+  co_return co_await ask_store(*impl_, std::move(v.sha), v.now, v.epoch_seen);
+}
+
 boost::asio::awaitable<std::optional<Identity>> TokenService::authenticate(const http::Request& req) {
   std::string_view value = req.headers.get("Authorization");
   constexpr std::string_view kScheme = "bearer ";
-  if (value.size() <= kScheme.size() || lower(value.substr(0, kScheme.size())) != kScheme)
+  if (value.size() <= kScheme.size() || !iequals(value.substr(0, kScheme.size()), kScheme))
     co_return std::nullopt;
   value.remove_prefix(kScheme.size());
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  std::string token(value);
-  co_return co_await validate(token);
+  // Every protected request comes here: a cached token is answered without a second coroutine.
+  auto v = look_in_cache(*impl_, value);
+  if (v.kind != CacheVerdict::ask_store)
+    co_return v.kind == CacheVerdict::hit ? std::optional(v.identity) : std::nullopt;
+  co_return co_await ask_store(*impl_, std::move(v.sha), v.now, v.epoch_seen);
 }
 
 boost::asio::awaitable<std::size_t> TokenService::revoke_user(std::string sip_uri) {

@@ -32,11 +32,11 @@ std::string sha256_hex(std::string_view data) {
 
 std::string hex_encode(std::string_view data) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(data.size() * 2);
+  std::string out(data.size() * 2, '\0');
+  char* o = out.data();
   for (unsigned char c : data) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0x0f]);
+    *o++ = kDigits[c >> 4];
+    *o++ = kDigits[c & 0x0f];
   }
   return out;
 }

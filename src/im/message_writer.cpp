@@ -63,7 +63,7 @@ void MessageWriter::run() {
 void MessageWriter::commit(std::vector<Item>& batch) {
   std::vector<storage::MessageRecord> records;
   records.reserve(batch.size());
-  for (auto& item : batch) records.push_back(item.message);
+  for (auto& item : batch) records.push_back(std::move(item.message));
   try {
     const auto seqs = store_.append_messages(records);
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(nullptr, seqs.at(i));
@@ -76,12 +76,12 @@ void MessageWriter::commit(std::vector<Item>& batch) {
   }
   // The batch failed as a whole (nothing of it was written): find which message it was, so that
   // the others are still stored and acknowledged.
-  for (auto& item : batch) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
     try {
-      const auto seqs = store_.append_messages({item.message});
-      item.done(nullptr, seqs.at(0));
+      const auto seqs = store_.append_messages({records[i]});
+      batch[i].done(nullptr, seqs.at(0));
     } catch (...) {
-      item.done(std::current_exception(), 0);
+      batch[i].done(std::current_exception(), 0);
     }
   }
 }
