@@ -360,7 +360,7 @@ std::size_t EventChannel::memory_bytes() const {
     const Event& e = q.event;
     n += sizeof(QueuedEvent) + e.sender.rel.size() + e.sender.href.size() + e.sender.title.size() +
          e.link.rel.size() + e.link.href.size() + e.link.title.size() +
-         approx_bytes(e.embedded) + approx_bytes(e.reason) + e.status.size();
+         approx_bytes(e.embedded) + e.embedded_text.size() + approx_bytes(e.reason) + e.status.size();
     if (e.in) n += e.in->rel.size() + e.in->href.size() + e.in->title.size();
   }
   for (const auto& k : state_->kept) n += sizeof(Package) + k.body.size();

@@ -30,6 +30,9 @@ enum class Priority { low, medium, high, realtime };
 enum class EventType { added, updated, deleted, started, completed };
 std::string_view to_string(EventType t);
 
+// Appends `text` as a JSON string (quoted and escaped), for JSON written as text.
+void append_json_string(std::string& out, std::string_view text);
+
 struct Link {
   std::string rel;
   std::string href;
@@ -45,6 +48,9 @@ struct Event {
   Priority priority = Priority::medium;
   // Kept as JSON values, not text: a package is serialized once, with everything in it.
   boost::json::object embedded;  // put under `_embedded.<link.rel>`; empty: none
+  // The same, already serialized (the text of a JSON object), for events sent once per message:
+  // used when `embedded` is empty.
+  std::string embedded_text;
   std::string status;            // "Success" | "Failed" on completed operations; empty: none
   boost::json::object reason;    // {code, subcode, message}; empty: none
 };

@@ -7,18 +7,18 @@
 #include <algorithm>
 #include <optional>
 
-namespace parley::events::detail {
-namespace {
+namespace parley::events {
 
-namespace json = boost::json;
-
-// A package is written straight into its text: a JSON tree for the envelope would be built only
-// to be serialized and freed at once, an allocation per node on every delivered event.
-void append_string(std::string& out, std::string_view text) {
+void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
+  // Runs of characters that need no escape are copied whole.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -26,33 +26,39 @@ void append_string(std::string& out, std::string_view text) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
     }
   }
+  out.append(text.data() + run, text.size() - run);
   out += '"';
 }
 
+}  // namespace parley::events
+
+namespace parley::events::detail {
+namespace {
+
+namespace json = boost::json;
+
+// A package is written straight into its text: a JSON tree for the envelope would be built only
+// to be serialized and freed at once, an allocation per node on every delivered event.
 void append_link(std::string& out, const Link& l) {
   out += "{\"rel\":";
-  append_string(out, l.rel);
+  append_json_string(out, l.rel);
   out += ",\"href\":";
-  append_string(out, l.href);
+  append_json_string(out, l.href);
   if (!l.title.empty()) {
     out += ",\"title\":";
-    append_string(out, l.title);
+    append_json_string(out, l.title);
   }
   out += '}';
 }
 
 void append_href(std::string& out, std::string_view href) {
   out += "{\"href\":";
-  append_string(out, href);
+  append_json_string(out, href);
   out += '}';
 }
 
@@ -64,20 +70,23 @@ void append_event(std::string& out, const Event& e) {
     append_link(out, *e.in);
   }
   out += ",\"type\":";
-  append_string(out, to_string(e.type));
+  append_json_string(out, to_string(e.type));
   if (!e.status.empty()) {
     out += ",\"status\":";
-    append_string(out, e.status);
+    append_json_string(out, e.status);
   }
   if (!e.reason.empty()) {
     out += ",\"reason\":";
     out += json::serialize(e.reason);
   }
-  if (!e.embedded.empty()) {
+  if (!e.embedded.empty() || !e.embedded_text.empty()) {
     out += ",\"_embedded\":{";
-    append_string(out, e.link.rel);
+    append_json_string(out, e.link.rel);
     out += ':';
-    out += json::serialize(e.embedded);
+    if (!e.embedded.empty())
+      out += json::serialize(e.embedded);
+    else
+      out += e.embedded_text;
     out += '}';
   }
   out += '}';
@@ -128,9 +137,9 @@ std::string package_body(std::string_view events_path, std::string_view instance
     if (!same_sender) {
       if (previous) out += "]},";
       out += "{\"rel\":";
-      append_string(out, e->sender.rel);
+      append_json_string(out, e->sender.rel);
       out += ",\"href\":";
-      append_string(out, e->sender.href);
+      append_json_string(out, e->sender.href);
       out += ",\"events\":[";
     } else {
       out += ',';

@@ -1,8 +1,10 @@
 #include "im/conversation.hpp"
 
+#include "events/event_channel.hpp"
 #include "proto/ucwa/message_content.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 
 namespace parley::im {
 
@@ -134,27 +136,56 @@ json::object invitation_json(const Application& app, const Conversation& c, cons
   return o;
 }
 
-json::object message_json(const Application& app, const Conversation& c, std::int64_t seq,
-                           std::string_view sender, std::int64_t at, std::string_view format,
-                           std::string_view text) {
-  const bool outgoing = sender == app.owner();
-  const std::string messaging = conv_href(app, c) + "/messaging";
-  json::object o{{"rel", "message"},
-                 {"direction", outgoing ? "Outgoing" : "Incoming"},
-                 {"timeStamp", date(at)}};
-  json::object l{{"self", link(messaging + "/messages/" + std::to_string(seq))},
-                 {"messaging", link(messaging)},
-                 {"participant", link(participant_href(app, c, sender))}};
-  if (!outgoing) {
-    l["contact"] = link(app.href("/people/" + std::string(sender)));
-    if (format == "Html")
-      l["htmlMessage"] = link(proto::ucwa::make_data_uri("text/html;charset=utf-8", text));
-    else
-      l["plainMessage"] = link(proto::ucwa::make_data_uri("text/plain;charset=utf-8", text));
-  }
-  o["_links"] = std::move(l);
-  return o;
+namespace {
+
+void append_link(std::string& out, std::string_view rel, std::string_view href) {
+  events::append_json_string(out, rel);
+  out += ":{\"href\":";
+  events::append_json_string(out, href);
+  out += '}';
 }
 
+}  // namespace
+
+std::string message_json_text(const Application& app, const Conversation& c, std::int64_t seq,
+                              std::string_view sender, std::int64_t at, std::string_view format,
+                              std::string_view text, std::string_view operation_id) {
+  const bool outgoing = sender == app.owner();
+  const std::string messaging = conv_href(app, c) + "/messaging";
+  std::string out;
+  out.reserve(512 + 3 * text.size());
+  out += "{\"rel\":\"message\",\"direction\":";
+  out += outgoing ? "\"Outgoing\"" : "\"Incoming\"";
+  out += ",\"timeStamp\":";
+  events::append_json_string(out, date(at));
+  out += ",\"_links\":{";
+  append_link(out, "self", messaging + "/messages/" + std::to_string(seq));
+  out += ',';
+  append_link(out, "messaging", messaging);
+  out += ',';
+  append_link(out, "participant", participant_href(app, c, sender));
+  if (!outgoing) {
+    out += ',';
+    append_link(out, "contact", app.href("/people/" + std::string(sender)));
+    out += ',';
+    if (format == "Html")
+      append_link(out, "htmlMessage", proto::ucwa::make_data_uri("text/html;charset=utf-8", text));
+    else
+      append_link(out, "plainMessage", proto::ucwa::make_data_uri("text/plain;charset=utf-8", text));
+  }
+  out += '}';
+  if (!operation_id.empty()) {
+    out += ",\"operationId\":";
+    events::append_json_string(out, operation_id);
+  }
+  out += '}';
+  return out;
+}
+
+json::object message_json(const Application& app, const Conversation& c, std::int64_t seq,
+                          std::string_view sender, std::int64_t at, std::string_view format,
+                          std::string_view text) {
+  return json::parse(message_json_text(app, c, seq, sender, at, format, text)).as_object();
+}
 
 }  // namespace parley::im

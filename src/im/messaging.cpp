@@ -401,12 +401,10 @@ asio::awaitable<http::Response> MessagingService::send_message(http::Request& re
       if (!other) continue;
       auto e = event(conversation_sender(*other, *c),
                      {"message", conv_href(*other, *c) + "/messaging/messages/" + std::to_string(seq), ""},
-                     EventType::completed, Priority::high,
-                     message_json(*other, *c, seq, app.owner(), at, format, text));
+                     EventType::completed, Priority::high, {});
+      e.embedded_text = message_json_text(*other, *c, seq, app.owner(), at, format, text,
+                                          u == app.owner() ? std::string_view(operation_id) : "");
       e.status = "Success";
-      if (u == app.owner() && !operation_id.empty()) {
-        e.embedded["operationId"] = operation_id;
-      }
       other->push(std::move(e));
       m.typing_until = u == app.owner() ? Clock::time_point{} : m.typing_until;
     }

@@ -95,13 +95,13 @@ private:
 
   // ---- events ----
   static events::Event event(events::Link sender, events::Link target, EventType type,
-                             Priority priority, const json::object& embedded) {
+                             Priority priority, json::object embedded) {
     events::Event e;
     e.sender = std::move(sender);
     e.link = std::move(target);
     e.type = type;
     e.priority = priority;
-    e.embedded = embedded;
+    e.embedded = std::move(embedded);
     return e;
   }
   events::Link communication(const Application& app) const {

@@ -2,6 +2,8 @@
 
 #include "proto/ucwa/message_content.hpp"
 
+#include <boost/json/parse.hpp>
+
 namespace parley::push {
 
 namespace json = boost::json;
@@ -79,7 +81,14 @@ std::string_view to_string(Kind k) {
 
 std::optional<Notification> classify(const events::Event& e) {
   const std::string_view rel = e.link.rel;
-  const json::object& body = e.embedded;
+  // Message events carry their resource as text; a push is rare enough to parse it here.
+  json::object parsed;
+  if (e.embedded.empty() && !e.embedded_text.empty()) {
+    boost::system::error_code ec;
+    auto v = json::parse(e.embedded_text, ec);
+    if (!ec && v.is_object()) parsed = std::move(v.as_object());
+  }
+  const json::object& body = e.embedded.empty() ? parsed : e.embedded;
   const bool incoming = str(body, "direction") == "Incoming";
   Notification n;
   if (rel == "audioVideoInvitation" && incoming && e.type == events::EventType::started) {
