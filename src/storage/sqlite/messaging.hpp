@@ -41,7 +41,8 @@ constexpr std::size_t kMaxPreviewChars = 256;
 // `conversations.next_seq` and `conversation_logs`; the store does it before anything reads or
 // changes those, about once a second while messages flow, and when it closes. A crash loses
 // only this summary, never a message: a `next_seq` not past the last stored seq says what was
-// not written back, and repair_logs() rebuilds it from the messages at start.
+// not written back, and repair_logs() rebuilds it from the messages at start. That presumes one
+// store per database, as parleyd is (the CLI goes through its admin API, never the file).
 struct PendingLogs {
   struct Entry {
     std::int64_t next_seq = 0;  // the seq the conversation's next message gets
