@@ -62,7 +62,13 @@ public:
   bool long_session() const;
   // "/ucwa/oauth/v1/applications/{id}" (or the /ucwa/v1 form the application was created on).
   const std::string& base() const { return base_; }
-  std::string href(std::string_view suffix) const { return base_ + std::string(suffix); }
+  std::string href(std::string_view suffix) const {
+    std::string out;
+    out.reserve(base_.size() + suffix.size());
+    out += base_;
+    out += suffix;
+    return out;
+  }
 
   // Queues an event on every instance's event channel.
   void push(const events::Event& e);

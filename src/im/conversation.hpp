@@ -69,9 +69,11 @@ boost::json::object invitation_json(const api::Application& app, const Conversat
 // A message resource as JSON text, as message events carry it (an event per delivered message
 // is written out at once; building a JSON tree for it only to serialize it cost more than the
 // rest of the event). `operation_id`: the sender's own operation, echoed back to her.
-std::string message_json_text(const api::Application& app, const Conversation& c, std::int64_t seq,
-                              std::string_view sender, std::int64_t at, std::string_view format,
-                              std::string_view text, std::string_view operation_id = {});
+// `conversation`: the conversation's href for `app` (conv_href), which the caller has at hand.
+std::string message_json_text(const api::Application& app, std::string_view conversation,
+                              std::int64_t seq, std::string_view sender, std::int64_t at,
+                              std::string_view format, std::string_view text,
+                              std::string_view operation_id = {});
 // The same as a JSON object, for the rare resource that embeds one.
 boost::json::object message_json(const api::Application& app, const Conversation& c, std::int64_t seq,
                                  std::string_view sender, std::int64_t at, std::string_view format,

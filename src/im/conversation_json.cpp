@@ -147,11 +147,12 @@ void append_link(std::string& out, std::string_view rel, std::string_view href) 
 
 }  // namespace
 
-std::string message_json_text(const Application& app, const Conversation& c, std::int64_t seq,
-                              std::string_view sender, std::int64_t at, std::string_view format,
-                              std::string_view text, std::string_view operation_id) {
+std::string message_json_text(const Application& app, std::string_view conversation,
+                              std::int64_t seq, std::string_view sender, std::int64_t at,
+                              std::string_view format, std::string_view text,
+                              std::string_view operation_id) {
   const bool outgoing = sender == app.owner();
-  const std::string messaging = conv_href(app, c) + "/messaging";
+  const std::string messaging = std::string(conversation) + "/messaging";
   std::string out;
   out.reserve(512 + 3 * text.size());
   out += "{\"rel\":\"message\",\"direction\":";
@@ -163,7 +164,7 @@ std::string message_json_text(const Application& app, const Conversation& c, std
   out += ',';
   append_link(out, "messaging", messaging);
   out += ',';
-  append_link(out, "participant", participant_href(app, c, sender));
+  append_link(out, "participant", std::string(conversation) + "/participants/" + std::string(sender));
   if (!outgoing) {
     out += ',';
     append_link(out, "contact", app.href("/people/" + std::string(sender)));
@@ -185,7 +186,7 @@ std::string message_json_text(const Application& app, const Conversation& c, std
 json::object message_json(const Application& app, const Conversation& c, std::int64_t seq,
                           std::string_view sender, std::int64_t at, std::string_view format,
                           std::string_view text) {
-  return json::parse(message_json_text(app, c, seq, sender, at, format, text)).as_object();
+  return json::parse(message_json_text(app, conv_href(app, c), seq, sender, at, format, text)).as_object();
 }
 
 }  // namespace parley::im

@@ -399,11 +399,14 @@ asio::awaitable<http::Response> MessagingService::send_message(http::Request& re
       if (!m.connected) continue;
       auto other = u == app.owner() ? engine_.find(app.id()) : app_of(m.app_id);
       if (!other) continue;
-      auto e = event(conversation_sender(*other, *c),
-                     {"message", conv_href(*other, *c) + "/messaging/messages/" + std::to_string(seq), ""},
+      // Every href of the event starts with the conversation's: built once per recipient.
+      std::string conv = conv_href(*other, *c);
+      std::string message = conv + "/messaging/messages/" + std::to_string(seq);
+      auto e = event({"conversation", "", ""}, {"message", std::move(message), ""},
                      EventType::completed, Priority::high, {});
-      e.embedded_text = message_json_text(*other, *c, seq, app.owner(), at, format, text,
+      e.embedded_text = message_json_text(*other, conv, seq, app.owner(), at, format, text,
                                           u == app.owner() ? std::string_view(operation_id) : "");
+      e.sender.href = std::move(conv);
       e.status = "Success";
       other->push(std::move(e));
       m.typing_until = u == app.owner() ? Clock::time_point{} : m.typing_until;
