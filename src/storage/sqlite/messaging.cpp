@@ -378,11 +378,18 @@ void touch_logs(Connection& db, std::string_view conversation_id, const PendingL
 }  // namespace
 
 void write_back_logs(Connection& db, PendingLogs& pending) {
-  if (pending.entries.empty()) return;
-  Transaction tx(db);
-  for (const auto& [id, e] : pending.entries) touch_logs(db, id, e);
-  tx.commit();
-  pending.entries.clear();
+  // In transactions of at most kWriteBackChunk conversations: a second of messages to tens of
+  // thousands of conversations must not hold the writer (and every message behind it) in one
+  // long transaction. Each chunk leaves the map once committed; a crash in between is what
+  // repair_logs() is for.
+  while (!pending.entries.empty()) {
+    Transaction tx(db);
+    auto it = pending.entries.begin();
+    for (std::size_t n = 0; n < kWriteBackChunk && it != pending.entries.end(); ++n, ++it)
+      touch_logs(db, it->first, it->second);
+    tx.commit();
+    pending.entries.erase(pending.entries.begin(), it);
+  }
 }
 
 std::size_t repair_logs(Connection& db) {

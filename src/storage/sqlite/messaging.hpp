@@ -33,6 +33,7 @@ constexpr std::size_t kMaxConversationIdBytes = 64;
 constexpr std::size_t kMaxSubjectChars = 250;
 constexpr std::size_t kMaxMessageTextBytes = 64 * 1024;
 constexpr std::size_t kMaxPreviewChars = 256;
+constexpr std::size_t kWriteBackChunk = 1000;  // conversations per write-back transaction
 
 // What stored messages have changed in their conversations' seq counters and history entries
 // and is not yet written there. Appending writes the messages alone (one INSERT each): a burst of
@@ -61,8 +62,8 @@ void add_participant(Connection& db, std::string_view conversation_id, std::stri
 // Stores the messages in one transaction and adds them to `pending` once it has committed.
 std::vector<std::int64_t> append_messages(Connection& db, PendingLogs& pending,
                                           const std::vector<MessageRecord>& messages);
-// Writes `pending` to the conversations and their history entries, in one transaction, and
-// empties it. On failure nothing is written and `pending` is kept.
+// Writes `pending` to the conversations and their history entries and empties it, in
+// transactions of kWriteBackChunk conversations. On failure what is not written is kept.
 void write_back_logs(Connection& db, PendingLogs& pending);
 // Brings the seq counters and history entries of conversations up to their stored messages
 // (after a crash lost what was pending). Returns how many conversations needed it.

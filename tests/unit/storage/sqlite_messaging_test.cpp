@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "messaging_test_support.hpp"
+#include "storage/sqlite/messaging.hpp"
 
 namespace parley::storage {
 namespace {
@@ -321,6 +322,23 @@ TEST_F(SqliteMessaging, HistoryEntriesAreWrittenBackBeforeTheyAreReadAndAtClose)
                      " WHERE owner = 'alice@example.org' AND conversation_id = 'c2'"), "on my way");
   EXPECT_EQ(raw.text("SELECT read FROM conversation_logs"
                      " WHERE owner = 'alice@example.org' AND conversation_id = 'c2'"), "0");
+}
+
+// More conversations than one write-back transaction takes: every one of them is written.
+TEST_F(SqliteMessaging, AWriteBackOfManyConversationsIsDoneInChunksAndMissesNone) {
+  const std::size_t n = sqlite::kWriteBackChunk + 7;
+  std::vector<MessageRecord> batch;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string id = "c" + std::to_string(i);
+    start(id);
+    batch.push_back(message_of(id, "alice@example.org", 2000, "hello " + id));
+  }
+  store_->append_messages(batch);
+  store_.reset();  // written back at close
+  RawDb raw(file_);
+  EXPECT_EQ(raw.text("SELECT COUNT(*) FROM conversations WHERE next_seq = 2"), std::to_string(n));
+  EXPECT_EQ(raw.text("SELECT COUNT(*) FROM conversation_logs WHERE message_count = 1"),
+            std::to_string(2 * n));
 }
 
 // kill -9 before the write-back: the files hold the messages but not their effect on the history
