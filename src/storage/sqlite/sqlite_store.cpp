@@ -1,15 +1,9 @@
 #include "storage/sqlite/sqlite_store.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <limits>
 #include <mutex>
-#include <system_error>
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -17,7 +11,6 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
-#include "storage/migrations.hpp"
 #include "storage/sqlite/audit.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/contacts.hpp"
@@ -27,6 +20,7 @@
 #include "storage/sqlite/photos.hpp"
 #include "storage/sqlite/policies.hpp"
 #include "storage/sqlite/push.hpp"
+#include "storage/sqlite/schema.hpp"
 #include "storage/sqlite/signins.hpp"
 #include "storage/sqlite/tokens.hpp"
 #include "storage/sqlite/user_row.hpp"
@@ -41,6 +35,7 @@ using sqlite::Transaction;
 using sqlite::check_size;
 using sqlite::lower_ascii;
 using sqlite::read_user;
+using sqlite::single_int;
 using sqlite::uri_for_lookup;
 using sqlite::uri_for_write;
 
@@ -49,9 +44,6 @@ constexpr std::size_t kMaxPasswordHashBytes = 512;
 constexpr std::size_t kMaxSettingKeyBytes = 256;
 constexpr std::size_t kMaxSettingValueBytes = 1024 * 1024;
 constexpr std::size_t kMaxImportRows = 10000;
-// Long enough to ride out another process's checkpoint or a CLI write, short enough that a
-// stuck lock surfaces as an error instead of a hung request.
-constexpr int kBusyTimeoutMs = 5000;
 
 // ---- SQL. Statements are cached by the address of these constants. ----
 
@@ -79,21 +71,6 @@ constexpr char kGetSetting[] = "SELECT value FROM settings WHERE key = ?";
 constexpr char kPutSetting[] =
     "INSERT INTO settings (key, value) VALUES (?, ?) "
     "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-
-// Migration bookkeeping lives outside the numbered migrations: it must exist before the first.
-constexpr char kCreateMigrationsTable[] =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version INTEGER NOT NULL PRIMARY KEY,"
-    " name TEXT NOT NULL,"
-    " applied_at_ms BIGINT NOT NULL)";
-constexpr char kCurrentVersion[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
-constexpr char kRecordMigration[] =
-    "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)";
-constexpr char kHasMigrationsTable[] =
-    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
-constexpr char kCountTables[] =
-    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-    "ESCAPE '\\'";
 
 // ---- Input checks ----
 
@@ -138,131 +115,14 @@ std::int64_t next_update_time(std::int64_t previous) {
   return std::max(now_ms(), previous + 1);
 }
 
-// ---- Opening ----
-
-// SQLite would create a missing file with the process umask (usually 0644); the database holds
-// password hashes, so create it ourselves, readable by its owner only.
-void create_private_file(const std::filesystem::path& file) {
-  const std::filesystem::path parent = file.has_parent_path() ? file.parent_path() : ".";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(parent, ec))
-    throw StoreError(fmt::format("cannot open database {}: directory {} does not exist",
-                                 file.string(), parent.string()));
-  if (std::filesystem::is_directory(file, ec))
-    throw StoreError(fmt::format("cannot open database {}: it is a directory", file.string()));
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    ::close(fd);
-    return;
-  }
-  if (errno == EEXIST) return;
-  throw StoreError(
-      fmt::format("cannot create database {}: {}", file.string(), std::strerror(errno)));
-}
-
-std::int64_t single_int(Connection& db, const char* sql) {
-  Statement st = db.prepare(sql);
-  if (!st.step()) db.fail(sql);
-  return st.column_int(0);
-}
-
-// Reads the schema version through a read-only connection, so that a database this build must
-// refuse is not touched at all (a read-write close could checkpoint a leftover WAL into it).
-std::int64_t read_schema_version(const std::filesystem::path& file) {
-  Connection db(file, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
-  db.set_busy_timeout(kBusyTimeoutMs);
-  if (single_int(db, kHasMigrationsTable) == 0) {
-    if (single_int(db, kCountTables) != 0)
-      throw StoreError(fmt::format(
-          "database {} is not a Parley database (it has tables but no schema_migrations)",
-          file.string()));
-    return 0;
-  }
-  return single_int(db, kCurrentVersion);
-}
-
-[[noreturn]] void refuse_newer(const std::filesystem::path& file, std::int64_t found) {
-  throw StoreError(fmt::format(
-      "database {} has schema version {}, but this parleyd knows only up to {}; use a newer "
-      "parleyd",
-      file.string(), found, newest_schema_version()));
-}
-
-void configure(Connection& db) {
-  db.set_busy_timeout(kBusyTimeoutMs);
-  {
-    Statement st = db.prepare("PRAGMA journal_mode = WAL");
-    if (!st.step() || st.column_text(0) != "wal")
-      throw StoreError(
-          fmt::format("database {}: could not switch to WAL journaling", db.file().string()));
-  }
-  // FULL: with WAL, each commit fsyncs the log, so an acknowledged write survives power loss.
-  db.exec("PRAGMA synchronous = FULL");
-  db.exec("PRAGMA foreign_keys = ON");
-  // Copy the log into the database every 8000 pages (32 MiB) rather than SQLite's 1000: pages
-  // that every commit touches (index pages of busy conversations) are copied once per
-  // checkpoint, so fewer checkpoints copy far fewer pages. Measured with bench/run im.
-  db.exec("PRAGMA wal_autocheckpoint = 8000");
-  // 32 MiB of page cache instead of 2: the index pages of every active conversation stay in
-  // memory instead of being read back from the log and the file on each append.
-  db.exec("PRAGMA cache_size = -32768");
-}
-
-// Steps a migration needs that SQL alone cannot do, run right after its script in the same
-// transaction: 0003 introduced the search index, whose terms are computed here.
-struct AfterMigration {
-  int version;
-  void (*run)(Connection&);
-};
-constexpr AfterMigration kAfterMigrations[] = {
-    {3, sqlite::index_all_users},
-};
-
-// Applies every migration newer than the database, each in its own transaction. Returns the
-// version the database is at afterwards.
-int migrate(Connection& db) {
-  {
-    Transaction tx(db);
-    db.exec(kCreateMigrationsTable);
-    tx.commit();
-  }
-  const std::int64_t found = single_int(db, kCurrentVersion);
-  if (found > newest_schema_version()) refuse_newer(db.file(), found);
-  int version = static_cast<int>(found);
-  for (const Migration& m : migrations()) {
-    if (m.version <= version) continue;
-    Transaction tx(db);
-    // Another process may have migrated between our read and our write lock.
-    const std::int64_t current = single_int(db, kCurrentVersion);
-    if (current > newest_schema_version()) refuse_newer(db.file(), current);
-    if (current >= m.version) {
-      version = static_cast<int>(current);
-      continue;
-    }
-    db.exec(std::string(m.sql));
-    for (const AfterMigration& step : kAfterMigrations)
-      if (step.version == m.version) step.run(db);
-    db.prepare(kRecordMigration)
-        .bind_int(1, m.version)
-        .bind_text(2, m.name)
-        .bind_int(3, now_ms())
-        .run();
-    tx.commit();
-    version = m.version;
-    logger("store")->info("database {}: applied migration {:04}_{}", db.file().string(), m.version,
-                          m.name);
-  }
-  return version;
-}
-
 // ---- The store ----
 
 class SqliteStore final : public Store {
 public:
   explicit SqliteStore(const std::filesystem::path& file)
       : db_(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) {
-    configure(db_);
-    version_ = migrate(db_);
+    sqlite::configure(db_);
+    version_ = sqlite::migrate(db_);
     if (const std::size_t n = sqlite::repair_logs(db_))
       logger("store")->warn("database {}: brought the history of {} conversation(s) up to their "
                             "stored messages (the last stop was not clean)",
@@ -821,9 +681,8 @@ private:
 }  // namespace
 
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& db_file) {
-  create_private_file(db_file);
-  const std::int64_t found = read_schema_version(db_file);
-  if (found > newest_schema_version()) refuse_newer(db_file, found);
+  sqlite::create_private_file(db_file);
+  sqlite::refuse_newer_schema(db_file);
   return std::make_unique<SqliteStore>(db_file);
 }
 
