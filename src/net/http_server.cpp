@@ -353,9 +353,21 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Watchdog& wd, Sess
 
     const bool close = !keep_alive || stopping;
     const std::string wire = http::serialize_response(out, head, !close);
-    wd.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
-    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), kTuple);
-    (void)wn;
+    boost::system::error_code wec;
+    bool written = false;
+    if constexpr (std::is_same_v<Stream, TlsStream>) written = stream.write_now(asio::buffer(wire), wec);
+    if (!written && !wec) {  // the socket is full (or plain TCP): wait for room, within the timeout
+      wd.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
+      if constexpr (std::is_same_v<Stream, TlsStream>) {
+        auto [aec, wn] = co_await stream.async_write_some(asio::buffer(wire), kTuple);  // the rest
+        (void)wn;
+        wec = aec;
+      } else {
+        auto [aec, wn] = co_await asio::async_write(stream, asio::buffer(wire), kTuple);
+        (void)wn;
+        wec = aec;
+      }
+    }
     if (wec || close) co_return;
   }
 }

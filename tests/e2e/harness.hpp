@@ -95,10 +95,12 @@ struct Reply {
 // One HTTPS (or HTTP) request with libcurl, trusting `ca_file`. `bearer` adds an Authorization
 // header. Throws std::runtime_error when the server cannot be reached.
 // `timeout` (default 30 s) ends the request from the client's side: curl closes the connection.
+// `max_receive_rate` (bytes/s, 0: no limit) makes a slow reader of the response.
 Reply http_request(const std::string& method, const std::string& url, const fs::path& ca_file,
                    const std::string& body = "", const std::string& bearer = "",
                    const std::vector<std::string>& extra_headers = {},
-                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                   std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                   std::size_t max_receive_rate = 0);
 
 // Path of the built binaries (set by CMake).
 std::string parleyd_binary();

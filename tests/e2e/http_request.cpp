@@ -46,7 +46,8 @@ std::string Reply::header(std::string_view name) const {
 
 Reply http_request(const std::string& method, const std::string& url, const fs::path& ca_file,
                    const std::string& body, const std::string& bearer,
-                   const std::vector<std::string>& extra_headers, std::chrono::milliseconds timeout) {
+                   const std::vector<std::string>& extra_headers, std::chrono::milliseconds timeout,
+                   std::size_t max_receive_rate) {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   CURL* curl = curl_easy_init();
@@ -66,6 +67,8 @@ Reply http_request(const std::string& method, const std::string& url, const fs::
   curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file.c_str());
   curl_easy_setopt(curl, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  if (max_receive_rate > 0)
+    curl_easy_setopt(curl, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(max_receive_rate));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);

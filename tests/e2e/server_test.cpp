@@ -47,6 +47,35 @@ TEST_F(Server, BothSitesAnswerOverVerifiedTls) {
             "https://localhost:" + std::to_string(server.port_of(server.external_https)) + "/nothing-here?x=1");
 }
 
+// An answer far larger than the socket takes at once (here a 6 MiB file of the web client)
+// reaches a client that reads slowly whole: the server's immediate write stops when the socket
+// is full, and the rest follows as the client reads.
+TEST(ServerWrites, AnAnswerBiggerThanTheSocketReachesASlowReaderWhole) {
+  TempDir dir;
+  const auto client = dir.path() / "client";
+  fs::create_directories(client / "assets");
+  std::ofstream(client / "index.html") << "<!doctype html><title>Parley</title>";
+  std::string big(6u << 20, '\0');
+  std::uint64_t x = 88172645463325252ULL;  // xorshift: bytes that do not compress
+  for (auto& c : big) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  std::ofstream(client / "assets" / "big.bin", std::ios::binary) << big;
+  Parleyd server;
+  server.start_with_test_config(dir.path(), "[web]\nclient_dir = \"" + client.string() + "\"\n");
+  // 8 MiB/s: about three quarters of a second, during which the server's socket stays full.
+  const auto r = http_request("GET", server.external_https + "/assets/big.bin", server.ca_file(), "", "", {},
+                              std::chrono::seconds(30), 8u << 20);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.size(), big.size());
+  EXPECT_TRUE(r.body == big) << "the body differs from the file";
+  // And the server still answers afterwards.
+  EXPECT_EQ(http_request("GET", server.external_https + "/index.html", server.ca_file()).status, 200);
+}
+
 TEST_F(Server, AdminSurfacesDoNotExistOnTheExternalSite) {
   const auto credential = server.admin_credential();
   EXPECT_EQ(get(server.internal_https + "/admin/v1/users", credential).status, 200);

@@ -77,6 +77,11 @@ std::int64_t Statement::column_int(int column) const {
 }
 
 Connection::Connection(const std::filesystem::path& file, int flags) : file_(file) {
+  // SQLite counts every allocation under one process-wide mutex unless told not to; nothing
+  // here reads those counts. This must precede SQLite's initialisation (the first open), and
+  // is harmless when something in the process initialised SQLite earlier (the call then fails).
+  static const int no_memory_statistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)no_memory_statistics;
   const int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
   if (db_ != nullptr) sqlite3_extended_result_codes(db_, 1);
   if (rc != SQLITE_OK) {
