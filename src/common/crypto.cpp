@@ -22,6 +22,14 @@ std::string random_token(std::size_t bytes) {
   return base64url_encode(raw);
 }
 
+std::string random_id(std::size_t bytes) {
+  // Drawing again keeps every allowed identifier equally likely; 2 in 64 draws are redrawn.
+  for (;;) {
+    std::string id = random_token(bytes);
+    if (id.empty() || (id.front() != '-' && id.front() != '_')) return id;
+  }
+}
+
 std::string sha256_hex(std::string_view data) {
   // libsodium's one-shot hash: every authenticated request hashes its bearer token, and
   // OpenSSL's EVP_Digest costs a context allocation and a provider lookup (under a lock) each time.

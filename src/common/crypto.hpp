@@ -11,6 +11,9 @@ namespace parley {
 
 // `bytes` random bytes, base64url without padding (URL- and header-safe).
 std::string random_token(std::size_t bytes = 32);
+// A random identifier an administrator may type (`parley session end <id>`): random_token(bytes)
+// that starts with a letter or a digit, never with '-' (a command line reads that as an option).
+std::string random_id(std::size_t bytes = 12);
 // Lower-case hex SHA-256 of the input: how bearer tokens and credentials are stored.
 std::string sha256_hex(std::string_view data);
 std::string base64url_encode(std::string_view data);

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace parley::auth {
 namespace {
 
@@ -212,6 +214,19 @@ TEST(ChallengeResponse, CarriesBothChallenges) {
   const auto ported = challenge_response("https://localhost:4443/WebTicket/oauthtoken", "x");
   EXPECT_NE(ported.headers.get("WWW-Authenticate").find("@localhost\""), std::string::npos)
       << ported.headers.get("WWW-Authenticate");
+}
+
+// Identifiers are typed on command lines (parley session end <id>): none may read as an option.
+TEST(RandomId, NeverStartsWithADashOrAnUnderscore) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 20000; ++i) {
+    const auto id = random_id(12);
+    ASSERT_EQ(id.size(), 16u);
+    ASSERT_NE(id.front(), '-') << id;
+    ASSERT_NE(id.front(), '_') << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 20000u);
 }
 
 }  // namespace
