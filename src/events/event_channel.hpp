@@ -32,6 +32,9 @@ std::string_view to_string(EventType t);
 
 // Appends `text` as a JSON string (quoted and escaped), for JSON written as text.
 void append_json_string(std::string& out, std::string_view text);
+// Appends `text` escaped for the inside of a JSON string, without quotes: a string written in
+// pieces.
+void append_json_chars(std::string& out, std::string_view text);
 
 struct Link {
   std::string rel;

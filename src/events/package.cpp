@@ -9,9 +9,8 @@
 
 namespace parley::events {
 
-void append_json_string(std::string& out, std::string_view text) {
+void append_json_chars(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
   // Runs of characters that need no escape are copied whole.
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -32,6 +31,11 @@ void append_json_string(std::string& out, std::string_view text) {
     }
   }
   out.append(text.data() + run, text.size() - run);
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  append_json_chars(out, text);
   out += '"';
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 namespace parley::http {
 namespace {
@@ -31,6 +32,18 @@ bool Headers::has(std::string_view name) const {
 void Headers::set(std::string name, std::string value) {
   std::erase_if(fields_, [&](const auto& f) { return iequals(f.first, name); });
   fields_.emplace_back(std::move(name), std::move(value));
+}
+
+std::string& PathParams::operator[](std::string_view name) {
+  for (auto& [k, v] : items_)
+    if (k == name) return v;
+  return items_.emplace_back(std::string(name), std::string()).second;
+}
+
+const std::string& PathParams::at(std::string_view name) const {
+  for (const auto& [k, v] : items_)
+    if (k == name) return v;
+  throw std::out_of_range("no path parameter " + std::string(name));
 }
 
 Response Response::json(int status, std::string body) {

@@ -2,8 +2,9 @@
 // The request and response that route handlers see. They carry no socket or Beast type, so
 // application code compiles without Beast and can be tested without a network.
 
+#include <boost/container/small_vector.hpp>
+
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,10 +23,26 @@ public:
   bool has(std::string_view name) const;
   void add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
   void set(std::string name, std::string value);
+  void reserve(std::size_t n) { fields_.reserve(n); }
   const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
 
 private:
   std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+// Path parameters filled by the router ("{c}" -> its segment). A route has a few: a flat list
+// that usually needs no allocation of its own.
+class PathParams {
+public:
+  // The value of `name`; added empty when absent, as with std::map.
+  std::string& operator[](std::string_view name);
+  // Throws std::out_of_range when absent.
+  const std::string& at(std::string_view name) const;
+  bool empty() const { return items_.empty(); }
+  void clear() { items_.clear(); }
+
+private:
+  boost::container::small_vector<std::pair<std::string, std::string>, 3> items_;
 };
 
 struct Request {
@@ -39,7 +56,7 @@ struct Request {
   Site site = Site::external;
   bool secure = false;           // arrived over TLS
   std::string remote_address;    // peer IP
-  std::map<std::string, std::string> params;  // path parameters filled by the router
+  PathParams params;             // path parameters filled by the router
 };
 
 struct Response {

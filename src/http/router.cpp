@@ -55,7 +55,7 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
 }
 
 void Router::fill_params(const Route& r, const std::vector<std::string>& segs,
-                         std::map<std::string, std::string>& params) {
+                         PathParams& params) {
   std::size_t i = 0;
   for (const auto& s : r.segments) {
     if (s.rest) {
@@ -72,8 +72,7 @@ void Router::fill_params(const Route& r, const std::vector<std::string>& segs,
   }
 }
 
-void Router::collect(const Node& node, const std::vector<std::string>& segs, std::size_t i,
-                     std::vector<std::size_t>& out) {
+void Router::collect(const Node& node, const std::vector<std::string>& segs, std::size_t i, Fits& out) {
   out.insert(out.end(), node.rest.begin(), node.rest.end());
   if (i == segs.size()) {
     out.insert(out.end(), node.ends.begin(), node.ends.end());
@@ -104,17 +103,16 @@ bool Router::wrap(std::string_view method, std::string_view pattern,
 Router::Match Router::match(Request& req) const {
   Match m;
   const std::string_view method = req.method == "HEAD" ? std::string_view("GET") : req.method;
-  std::vector<std::size_t> fits;
+  Fits fits;
   collect(root_, req.segments, 0, fits);
   // Registration order decides between patterns that both fit.
   std::sort(fits.begin(), fits.end());
-  std::vector<std::string_view> allowed;
+  boost::container::small_vector<std::string_view, 4> allowed;
   for (const std::size_t index : fits) {
     const Route& r = routes_[index];
     if (r.method == method) {
-      std::map<std::string, std::string> params;
-      fill_params(r, req.segments, params);
-      req.params = std::move(params);
+      req.params.clear();
+      fill_params(r, req.segments, req.params);
       m.handler = &r.handler;
       m.route = r.pattern;
       m.status = 200;

@@ -64,10 +64,11 @@ private:
     std::vector<std::size_t> rest;  // routes whose "{name*}" takes what is left from here
   };
   static void fill_params(const Route& r, const std::vector<std::string>& segs,
-                          std::map<std::string, std::string>& params);
+                          PathParams& params);
+  // Route indices; a path seldom fits more than a few patterns.
+  using Fits = boost::container::small_vector<std::size_t, 8>;
   // Adds to `out` every route whose pattern fits segs[i..].
-  static void collect(const Node& node, const std::vector<std::string>& segs, std::size_t i,
-                      std::vector<std::size_t>& out);
+  static void collect(const Node& node, const std::vector<std::string>& segs, std::size_t i, Fits& out);
   std::vector<Route> routes_;
   Node root_;
 };

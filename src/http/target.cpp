@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace parley::http {
@@ -76,6 +77,7 @@ ParsedTarget parse_target(std::string_view target) {
   // Segments are decoded one by one, so an encoded slash stays inside its segment; dot
   // segments and NUL bytes are refused rather than resolved.
   ParsedTarget out;
+  out.segments.reserve(static_cast<std::size_t>(std::count(raw_path.begin(), raw_path.end(), '/')));
   std::size_t pos = 0;
   std::string segment;
   while (pos <= raw_path.size()) {
@@ -89,6 +91,7 @@ ParsedTarget parse_target(std::string_view target) {
     if (segment.find('\0') != std::string::npos) throw BadRequest("NUL byte in path");
     out.segments.push_back(segment);
   }
+  out.path.reserve(raw_path.size() + 1);
   out.path = "/";
   for (std::size_t i = 0; i < out.segments.size(); ++i) {
     if (i) out.path += '/';
@@ -98,10 +101,18 @@ ParsedTarget parse_target(std::string_view target) {
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
-  std::vector<std::pair<std::string, std::string>> params;
+namespace {
+
+// Calls f(raw key, raw value) for every non-empty pair of a checked query string, until f
+// returns false.
+template <class F>
+void for_each_pair(std::string_view query, F&& f) {
   for (unsigned char c : query)
     if (!(kClasses[c] & kQueryChar)) throw BadRequest("malformed query string");
+  // Every escape is checked here, also in pairs that f never decodes.
+  for (auto i = query.find('%'); i != std::string_view::npos; i = query.find('%', i + 1))
+    if (i + 2 >= query.size() || hex_digit(query[i + 1]) < 0 || hex_digit(query[i + 2]) < 0)
+      throw BadRequest("malformed percent-encoding in the query string");
   std::size_t pos = 0;
   while (pos < query.size()) {
     std::size_t end = query.find('&', pos);
@@ -110,24 +121,42 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
     pos = end + 1;
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    std::string key, value;
-    if (!decode(pair.substr(0, eq), true, key) ||
-        (eq != std::string_view::npos && !decode(pair.substr(eq + 1), true, value)))
-      throw BadRequest("malformed percent-encoding in the query string");
-    params.emplace_back(std::move(key), std::move(value));
+    if (!f(pair.substr(0, eq), eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1))) return;
   }
+}
+
+void decode_query_part(std::string_view raw, std::string& out) {
+  if (!decode(raw, true, out)) throw BadRequest("malformed percent-encoding in the query string");
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> params;
+  for_each_pair(query, [&](std::string_view raw_key, std::string_view raw_value) {
+    std::string key, value;
+    decode_query_part(raw_key, key);
+    decode_query_part(raw_value, value);
+    params.emplace_back(std::move(key), std::move(value));
+    return true;
+  });
   return params;
 }
 
+// Looks for one name without building the whole list: this runs on most requests (operationId).
 std::string query_param(std::string_view query, std::string_view name, bool* present) {
   if (present) *present = false;
-  for (auto& [key, value] : parse_query(query)) {
-    if (key == name) {
-      if (present) *present = true;
-      return std::move(value);
-    }
-  }
-  return {};
+  std::string key, value;
+  bool found = false;
+  for_each_pair(query, [&](std::string_view raw_key, std::string_view raw_value) {
+    decode_query_part(raw_key, key);
+    if (key != name) return true;
+    decode_query_part(raw_value, value);
+    found = true;
+    return false;
+  });
+  if (present) *present = found;
+  return value;
 }
 
 }  // namespace parley::http

@@ -6,6 +6,9 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
+#include <charconv>
+#include <initializer_list>
+
 namespace parley::im {
 
 namespace json = boost::json;
@@ -13,7 +16,6 @@ using api::Application;
 
 namespace {
 
-std::string date(std::int64_t ms) { return "/Date(" + std::to_string(ms) + ")/"; }
 json::object link(std::string href) { return json::object{{"href", std::move(href)}}; }
 
 }  // namespace
@@ -136,43 +138,45 @@ json::object invitation_json(const Application& app, const Conversation& c, cons
   return o;
 }
 
-namespace {
-
-void append_link(std::string& out, std::string_view rel, std::string_view href) {
-  events::append_json_string(out, rel);
-  out += ":{\"href\":";
-  events::append_json_string(out, href);
-  out += '}';
-}
-
-}  // namespace
-
 std::string message_json_text(const Application& app, std::string_view conversation,
                               std::int64_t seq, std::string_view sender, std::int64_t at,
                               std::string_view format, std::string_view text,
                               std::string_view operation_id) {
+  // Written in one buffer, each href from its pieces: this runs for every recipient of every
+  // message.
   const bool outgoing = sender == app.owner();
-  const std::string messaging = std::string(conversation) + "/messaging";
   std::string out;
-  out.reserve(512 + 3 * text.size());
+  out.reserve(384 + 4 * conversation.size() + app.base().size() + 2 * sender.size() + 3 * text.size() +
+              operation_id.size());
+  const auto link = [&out](std::string_view rel, std::initializer_list<std::string_view> href) {
+    events::append_json_string(out, rel);
+    out += ":{\"href\":\"";
+    for (const auto piece : href) events::append_json_chars(out, piece);
+    out += "\"}";
+  };
+  char number[24];
+  const auto number_text = [&number](std::int64_t n) {
+    return std::string_view(number, static_cast<std::size_t>(std::to_chars(number, number + sizeof number, n).ptr - number));
+  };
   out += "{\"rel\":\"message\",\"direction\":";
   out += outgoing ? "\"Outgoing\"" : "\"Incoming\"";
-  out += ",\"timeStamp\":";
-  events::append_json_string(out, date(at));
-  out += ",\"_links\":{";
-  append_link(out, "self", messaging + "/messages/" + std::to_string(seq));
+  out += ",\"timeStamp\":\"/Date(";
+  out += number_text(at);
+  out += ")/\",\"_links\":{";
+  link("self", {conversation, "/messaging/messages/", number_text(seq)});
   out += ',';
-  append_link(out, "messaging", messaging);
+  link("messaging", {conversation, "/messaging"});
   out += ',';
-  append_link(out, "participant", std::string(conversation) + "/participants/" + std::string(sender));
+  link("participant", {conversation, "/participants/", sender});
   if (!outgoing) {
     out += ',';
-    append_link(out, "contact", app.href("/people/" + std::string(sender)));
+    link("contact", {app.base(), "/people/", sender});
     out += ',';
-    if (format == "Html")
-      append_link(out, "htmlMessage", proto::ucwa::make_data_uri("text/html;charset=utf-8", text));
-    else
-      append_link(out, "plainMessage", proto::ucwa::make_data_uri("text/plain;charset=utf-8", text));
+    const bool html = format == "Html";
+    events::append_json_string(out, html ? "htmlMessage" : "plainMessage");
+    out += ":{\"href\":\"";
+    proto::ucwa::append_data_uri(out, html ? "text/html;charset=utf-8" : "text/plain;charset=utf-8", text);
+    out += "\"}";
   }
   out += '}';
   if (!operation_id.empty()) {

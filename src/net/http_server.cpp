@@ -25,12 +25,18 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <iterator>
+#include <memory>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
+#include <vector>
 
 #include <poll.h>
 
@@ -41,6 +47,41 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using asio::use_awaitable;
+using FieldAllocator = std::pmr::polymorphic_allocator<char>;
+using RequestParser = bhttp::request_parser<bhttp::string_body, FieldAllocator>;
+
+// Room for the header fields of one request while it is read: Beast allocates each field on
+// its own otherwise. Blocks are reused per thread, and a connection holds one only while it
+// reads a request, never while a handler holds the request (a parked pending GET).
+class FieldSpace {
+public:
+  FieldSpace() : block_(acquire()), arena_(block_->data(), block_->size()) {}
+  ~FieldSpace() {
+    arena_.release();  // whatever overflowed the block
+    auto& spare = spares();
+    if (spare.size() < kMaxSpares) spare.push_back(std::move(block_));
+  }
+  FieldSpace(const FieldSpace&) = delete;
+  FieldSpace& operator=(const FieldSpace&) = delete;
+  FieldAllocator allocator() { return FieldAllocator(&arena_); }
+
+private:
+  using Block = std::array<std::byte, 2048>;
+  static constexpr std::size_t kMaxSpares = 256;
+  static std::vector<std::unique_ptr<Block>>& spares() {
+    thread_local std::vector<std::unique_ptr<Block>> list;
+    return list;
+  }
+  static std::unique_ptr<Block> acquire() {
+    auto& spare = spares();
+    if (spare.empty()) return std::make_unique<Block>();
+    auto b = std::move(spare.back());
+    spare.pop_back();
+    return b;
+  }
+  std::unique_ptr<Block> block_;
+  std::pmr::monotonic_buffer_resource arena_;
+};
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
@@ -177,7 +218,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   template <class Stream>
   asio::awaitable<boost::system::error_code> read_request(
       Stream& stream, beast::flat_buffer& buffer,
-      bhttp::request_parser<bhttp::string_body>& parser);
+      RequestParser& parser);
 };
 
 namespace {
@@ -238,7 +279,7 @@ asio::awaitable<void> HttpServer::Impl::reject(Stream& stream, Watchdog& wd,
 // round trip through the executor per request, which is most of the cost of a small request.
 template <class Stream>
 asio::awaitable<boost::system::error_code> HttpServer::Impl::read_request(
-    Stream& stream, beast::flat_buffer& buffer, bhttp::request_parser<bhttp::string_body>& parser) {
+    Stream& stream, beast::flat_buffer& buffer, RequestParser& parser) {
   parser.eager(true);
   bool answered_expect = false;
   for (;;) {
@@ -308,7 +349,10 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Watchdog& wd, Sess
 
     // The parser lives only while a request is read: a handler may hold the connection for
     // minutes (a pending GET), and the parser's header storage would sit idle all that time.
-    std::optional<bhttp::request_parser<bhttp::string_body>> parser_slot(std::in_place);
+    // Its header fields live in a FieldSpace until they are copied into the http::Request.
+    std::optional<FieldSpace> fields_slot(std::in_place);
+    std::optional<RequestParser> parser_slot(std::in_place, std::piecewise_construct, std::make_tuple(),
+                                             std::make_tuple(fields_slot->allocator()));
     auto& parser = *parser_slot;
     parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
     parser.body_limit(limits.body_bytes);
@@ -328,6 +372,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Watchdog& wd, Sess
     http::Request req;
     req.method = std::string(breq.method_string());
     req.target = std::string(breq.target());
+    req.headers.reserve(static_cast<std::size_t>(std::distance(breq.begin(), breq.end())));
     for (const auto& f : breq) req.headers.add(std::string(f.name_string()), std::string(f.value()));
     req.body = std::move(breq.body());
     req.site = site;
@@ -336,6 +381,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Watchdog& wd, Sess
     const bool head = breq.method() == bhttp::verb::head;
     const bool keep_alive = breq.keep_alive();
     parser_slot.reset();
+    fields_slot.reset();
     if (buffer.size() == 0) buffer.shrink_to_fit();  // nothing pipelined: free the read buffer
 
     // A handler may hold the request for minutes (a pending GET). If it is still running a

@@ -77,9 +77,15 @@ class Base64Decoder {
 }  // namespace
 
 std::string make_data_uri(std::string_view media_type, std::string_view text) {
+  std::string out;
+  append_data_uri(out, media_type, text);
+  return out;
+}
+
+void append_data_uri(std::string& out, std::string_view media_type, std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out = "data:";
-  out.reserve(out.size() + media_type.size() + 1 + text.size() * 3);
+  out.reserve(out.size() + 5 + media_type.size() + 1 + text.size() * 3);
+  out += "data:";
   out += media_type;
   out += ',';
   for (char c : text) {
@@ -94,7 +100,6 @@ std::string make_data_uri(std::string_view media_type, std::string_view text) {
       out.push_back(kHex[b & 0x0F]);
     }
   }
-  return out;
 }
 
 std::optional<DataUri> parse_data_uri(std::string_view uri, std::size_t max_bytes) {

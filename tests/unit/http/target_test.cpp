@@ -70,6 +70,11 @@ TEST(Query, RefusesBrokenEscapesAndForbiddenCharacters) {
   EXPECT_THROW(parse_query("a=\"x\""), BadRequest);
   EXPECT_THROW(parse_target("/p?x=#frag"), BadRequest);
   EXPECT_THROW(parse_target("/a b"), BadRequest);
+  // Looking up one name still refuses a broken escape anywhere in the query, also after it.
+  EXPECT_THROW(query_param("operationId=1&x=%zz", "operationId"), BadRequest);
+  EXPECT_THROW(query_param("operationId=1&x=%4", "operationId"), BadRequest);
+  EXPECT_THROW(query_param("x=%&operationId=1", "operationId"), BadRequest);
+  EXPECT_EQ(query_param("x=%25&operationId=%41", "operationId"), "A");
 }
 
 }  // namespace
