@@ -15,14 +15,21 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind_text(int index, std::string_view value) {
+  // SQLITE_TRANSIENT: SQLite copies the bytes, so the caller's buffer may go away before step().
+  return bind_text_as(index, value, SQLITE_TRANSIENT);
+}
+
+Statement& Statement::bind_text_in_place(int index, std::string_view value) {
+  return bind_text_as(index, value, SQLITE_STATIC);
+}
+
+Statement& Statement::bind_text_as(int index, std::string_view value, void (*lifetime)(void*)) {
   if (value.size() > static_cast<std::size_t>(INT_MAX))
     throw StoreError(fmt::format("database {}: a value of {} bytes is too large to store",
                                  connection_.file().string(), value.size()));
-  // SQLITE_TRANSIENT: SQLite copies the bytes, so the caller's buffer may go away before step().
   // An empty view may have a null data(); SQLite would store NULL for it, so pass "" instead.
   const char* data = value.empty() ? "" : value.data();
-  if (sqlite3_bind_text(stmt_, index, data, static_cast<int>(value.size()), SQLITE_TRANSIENT) !=
-      SQLITE_OK)
+  if (sqlite3_bind_text(stmt_, index, data, static_cast<int>(value.size()), lifetime) != SQLITE_OK)
     connection_.fail("bind parameter");
   return *this;
 }

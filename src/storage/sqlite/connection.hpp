@@ -37,6 +37,8 @@ public:
   ~Statement();
 
   Statement& bind_text(int index, std::string_view value);
+  // Without a copy: `value` must stay as it is until the statement is reset (its destruction).
+  Statement& bind_text_in_place(int index, std::string_view value);
   Statement& bind_int(int index, std::int64_t value);
   Statement& bind_bool(int index, bool value);
   // Bytes that need not be text (photos): stored as a BLOB, read back with column_blob.
@@ -57,6 +59,7 @@ private:
   Statement(const Connection& connection, sqlite3_stmt* stmt, bool* in_use)
       : connection_(connection), stmt_(stmt), in_use_(in_use) {}
 
+  Statement& bind_text_as(int index, std::string_view value, void (*lifetime)(void*));
   const Connection& connection_;
   sqlite3_stmt* stmt_;
   bool* in_use_;

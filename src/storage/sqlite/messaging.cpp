@@ -315,7 +315,7 @@ std::vector<std::int64_t> append_messages(Connection& db, PendingLogs& pending,
 
   Transaction tx(db);
   for (BatchGroup& g : groups) {
-    if (const auto it = pending.entries.find(std::string(g.conversation_id));
+    if (const auto it = pending.entries.find(g.conversation_id);
         it != pending.entries.end()) {
       g.next_seq = it->second.next_seq;
       continue;
@@ -330,21 +330,24 @@ std::vector<std::int64_t> append_messages(Connection& db, PendingLogs& pending,
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const MessageRecord& m = messages[i];
     const std::int64_t seq = groups[group_of[i]].next_seq++;
+    // The batch outlives the statement (reset at the end of this line): SQLite need not copy.
     db.prepare(kInsertMessage)
-        .bind_text(1, m.conversation_id)
+        .bind_text_in_place(1, m.conversation_id)
         .bind_int(2, seq)
-        .bind_text(3, senders[i])
+        .bind_text_in_place(3, senders[i])
         .bind_int(4, m.at_ms != 0 ? m.at_ms : now)
-        .bind_text(5, m.format)
-        .bind_text(6, m.text)
-        .bind_text(7, m.plain)
+        .bind_text_in_place(5, m.format)
+        .bind_text_in_place(6, m.text)
+        .bind_text_in_place(7, m.plain)
         .run();
     seqs.push_back(seq);
   }
   tx.commit();
   // Stored: what the batch changes in the history entries waits with the rest.
   for (const BatchGroup& g : groups) {
-    PendingLogs::Entry& e = pending.entries[std::string(g.conversation_id)];
+    auto found = pending.entries.find(g.conversation_id);
+    if (found == pending.entries.end()) found = pending.entries.try_emplace(std::string(g.conversation_id)).first;
+    PendingLogs::Entry& e = found->second;
     if (e.count == 0) {
       e.only_sender = g.only_sender;
       e.mixed = g.mixed;

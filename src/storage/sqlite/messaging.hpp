@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,7 +54,12 @@ struct PendingLogs {
     std::string only_sender;    // who wrote them all; empty once several people did
     bool mixed = false;
   };
-  std::unordered_map<std::string, Entry> entries;
+  // Looked up by a conversation id as a string_view, without building a string.
+  struct IdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>()(id); }
+  };
+  std::unordered_map<std::string, Entry, IdHash, std::equal_to<>> entries;
 };
 
 void create_conversation(Connection& db, const ConversationRecord& c,

@@ -4,7 +4,10 @@
 
 #include "channel_harness.hpp"
 
+#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace parley::events {
 namespace {
@@ -125,6 +128,34 @@ TEST(EventPackage, InstanceIdIsAppendedPercentEncodedToEveryHref) {
   auto r = loop.spawn(ch, ack(9));
   ASSERT_TRUE(loop.run_until_done(r, 1s));
   EXPECT_EQ(href_of(body_of(*r->response), "resync"), std::string(kPath) + "?ack=1" + suffix);
+}
+
+// Text written as JSON by hand must read back as the same string, whatever it holds and
+// wherever the characters that need escaping fall (they are looked for eight bytes at a time).
+TEST(JsonText, EveryStringReadsBackTheSame) {
+  const std::string specials[] = {std::string("\"", 1), "\\", "\n", "\r", "\t", std::string("\0", 1), "\x01",
+                                  "\x1f", " ", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "/", "<"};
+  for (std::size_t length = 0; length <= 40; ++length) {
+    for (std::size_t at = 0; at < std::max<std::size_t>(length, 1); ++at) {
+      for (const auto& special : specials) {
+        std::string text(length, 'a');
+        if (length > 0) text.replace(at, 1, special);
+        std::string out;
+        append_json_string(out, text);
+        boost::json::error_code ec;
+        const auto v = boost::json::parse(out, ec);
+        ASSERT_FALSE(ec) << out;
+        ASSERT_TRUE(v.is_string()) << out;
+        ASSERT_EQ(std::string(v.as_string()), text) << out;
+      }
+    }
+  }
+  // Pieces written one after the other make one string.
+  std::string out = "\"";
+  append_json_chars(out, "a\"b");
+  append_json_chars(out, "\\c\n");
+  out += '"';
+  EXPECT_EQ(std::string(boost::json::parse(out).as_string()), "a\"b\\c\n");
 }
 
 }  // namespace
