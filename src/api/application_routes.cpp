@@ -132,7 +132,7 @@ void register_application_routes(Engine& engine, Engine::Impl& impl, http::SiteR
         created = true;
       }
     } else {
-      std::string id = random_id(12);
+      std::string id = random_id();
       app = std::make_shared<Application>(id, who->sip_uri, culture, endpoint_id, user_agent, type,
                                           device, prefix_of(req) + "/" + id);
       app->state().channels.emplace(instance_id, std::make_shared<events::EventChannel>(

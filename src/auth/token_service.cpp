@@ -95,7 +95,12 @@ struct TokenService::Impl {
   Clock clock;
 
   std::mutex mutex;
-  std::unordered_map<std::string, Entry> cache;  // token SHA-256 -> owner
+  // Looked up with the hash of each request's token as a string_view, without a string.
+  struct ShaHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sha) const { return std::hash<std::string_view>()(sha); }
+  };
+  std::unordered_map<std::string, Entry, ShaHash, std::equal_to<>> cache;  // token SHA-256 -> owner
   std::unordered_map<std::string, std::unordered_set<std::string>> by_user;
   std::list<std::string> insertion;  // oldest first, for eviction
   std::uint64_t epoch = 0;           // bumped by every revocation
@@ -170,12 +175,13 @@ struct CacheVerdict {
 CacheVerdict look_in_cache(TokenService::Impl& s, std::string_view token) {
   CacheVerdict v;
   if (!plausible_token(token)) return v;
-  v.sha = sha256_hex(token);
+  const auto hex = sha256_hex_array(token);
+  const std::string_view sha(hex.data(), hex.size());
   v.now = s.clock();
   std::lock_guard lock(s.mutex);
-  if (auto it = s.cache.find(v.sha); it != s.cache.end()) {
+  if (auto it = s.cache.find(sha); it != s.cache.end()) {
     if (it->second.identity.expires_at_ms <= v.now) {
-      s.erase_locked(v.sha);
+      s.erase_locked(std::string(sha));
       return v;
     }
     if (v.now - it->second.checked_at_ms < kRecheckMs) {
@@ -185,6 +191,7 @@ CacheVerdict look_in_cache(TokenService::Impl& s, std::string_view token) {
     }
   }
   v.kind = CacheVerdict::ask_store;
+  v.sha = sha;
   v.epoch_seen = s.epoch;
   return v;
 }
@@ -213,7 +220,7 @@ boost::asio::awaitable<std::optional<Identity>> ask_store(TokenService::Impl& s,
 boost::asio::awaitable<std::optional<Identity>> TokenService::validate(std::string token) {
   auto v = look_in_cache(*impl_, token);
   if (v.kind != CacheVerdict::ask_store)
-    co_return v.kind == CacheVerdict::hit ? std::optional(v.identity) : std::nullopt;
+    co_return v.kind == CacheVerdict::hit ? std::optional(std::move(v.identity)) : std::nullopt;
   co_return co_await ask_store(*impl_, std::move(v.sha), v.now, v.epoch_seen);
 }
 
@@ -228,7 +235,7 @@ boost::asio::awaitable<std::optional<Identity>> TokenService::authenticate(const
   // Every protected request comes here: a cached token is answered without a second coroutine.
   auto v = look_in_cache(*impl_, value);
   if (v.kind != CacheVerdict::ask_store)
-    co_return v.kind == CacheVerdict::hit ? std::optional(v.identity) : std::nullopt;
+    co_return v.kind == CacheVerdict::hit ? std::optional(std::move(v.identity)) : std::nullopt;
   co_return co_await ask_store(*impl_, std::move(v.sha), v.now, v.epoch_seen);
 }
 

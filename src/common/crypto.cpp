@@ -31,11 +31,23 @@ std::string random_id(std::size_t bytes) {
 }
 
 std::string sha256_hex(std::string_view data) {
+  const auto hex = sha256_hex_array(data);
+  return std::string(hex.data(), hex.size());
+}
+
+Sha256Hex sha256_hex_array(std::string_view data) {
   // libsodium's one-shot hash: every authenticated request hashes its bearer token, and
   // OpenSSL's EVP_Digest costs a context allocation and a provider lookup (under a lock) each time.
+  static constexpr char kDigits[] = "0123456789abcdef";
   unsigned char digest[crypto_hash_sha256_BYTES];
+  static_assert(sizeof digest * 2 == std::tuple_size_v<Sha256Hex>);
   crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+  Sha256Hex out;
+  for (std::size_t i = 0; i < sizeof digest; ++i) {
+    out[2 * i] = kDigits[digest[i] >> 4];
+    out[2 * i + 1] = kDigits[digest[i] & 0x0f];
+  }
+  return out;
 }
 
 std::string hex_encode(std::string_view data) {

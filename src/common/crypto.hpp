@@ -2,6 +2,7 @@
 // Small cryptographic helpers shared by every layer: randomness from libsodium, SHA-256 from
 // OpenSSL, and the text encodings tokens travel in.
 
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -13,9 +14,15 @@ namespace parley {
 std::string random_token(std::size_t bytes = 32);
 // A random identifier an administrator may type (`parley session end <id>`): random_token(bytes)
 // that starts with a letter or a digit, never with '-' (a command line reads that as an option).
-std::string random_id(std::size_t bytes = 12);
+// The default, 11 bytes, makes 15 characters: short enough for std::string to hold without an
+// allocation (ids are copied and compared on every request), and 88 random bits, so that two
+// alike never happen. Ids are names, not secrets: access always takes the owner's token.
+std::string random_id(std::size_t bytes = 11);
 // Lower-case hex SHA-256 of the input: how bearer tokens and credentials are stored.
 std::string sha256_hex(std::string_view data);
+// The same in a buffer of the caller's, for lookups that should not allocate.
+using Sha256Hex = std::array<char, 64>;
+Sha256Hex sha256_hex_array(std::string_view data);
 std::string base64url_encode(std::string_view data);
 // base64url (RFC 4648 §5) back to bytes; nullopt for anything else: a foreign character, an
 // impossible length, or stray bits in the last character (so each byte string has one spelling).

@@ -273,8 +273,8 @@ asio::awaitable<http::Response> CallService::start(http::Request& req, Applicati
   auto d = checked_sdp(offer_text, "mediaOffer");
 
   auto call = std::make_shared<Call>();
-  call->id = random_id(12);
-  call->invitation_id = random_id(12);
+  call->id = random_id();
+  call->invitation_id = random_id();
   call->subject = body.string("subject", kMaxSubject).value_or("");
   call->importance = importance;
   call->operation_id = body.string("operationId", kMaxOperationId).value_or("");

@@ -21,7 +21,13 @@ json::object link(std::string href) { return json::object{{"href", std::move(hre
 }  // namespace
 
 std::string conv_href(const Application& app, const Conversation& c) {
-  return app.href("/communication/conversations/" + c.id);
+  constexpr std::string_view kPath = "/communication/conversations/";
+  std::string out;
+  out.reserve(app.base().size() + kPath.size() + c.id.size());
+  out += app.base();
+  out += kPath;
+  out += c.id;
+  return out;
 }
 std::string inv_href(const Application& app, const Invitation& i, bool incoming) {
   return app.href((i.participant_invitation && !incoming ? "/communication/participantInvitations/"

@@ -193,13 +193,13 @@ asio::awaitable<http::Response> MessagingService::start_messaging(http::Request&
   const auto recipient = co_await ctx_.pool->store(find);
 
   auto c = std::make_shared<Conversation>();
-  c->id = random_id(12);
+  c->id = random_id();
   c->thread_id = thread_id;
   c->subject = subject;
   c->importance = importance;
   c->initiator = app.owner();
   Invitation inv;
-  inv.id = random_id(12);
+  inv.id = random_id();
   inv.from = app.owner();
   inv.from_app = app.id();
   inv.to = target;
@@ -431,7 +431,7 @@ asio::awaitable<http::Response> MessagingService::add_participant(http::Request&
   auto add = [store, conv_id, target] { store->add_participant(conv_id, target); };
   co_await ctx_.pool->store(add);
   Invitation inv;
-  inv.id = random_id(12);
+  inv.id = random_id();
   inv.from = app.owner();
   inv.from_app = app.id();
   inv.to = target;

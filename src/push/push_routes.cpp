@@ -161,7 +161,7 @@ void PushService::register_routes(http::SiteRouters& routers) {
     auto save = [store, r] {
       const bool existed = store->find_push_registration_of(r.owner, r.endpoint_id).has_value();
       storage::PushRegistration copy = r;
-      if (copy.id.empty()) copy.id = random_id(12);
+      if (copy.id.empty()) copy.id = random_id();
       auto stored = store->put_push_registration(copy);
       // The same device under an earlier application (a reload, a reinstall) is this one now: one
       // device, one registration, whatever endpointId it had before.
