@@ -284,7 +284,9 @@ private:
     // writes plaintext there) or the socket's own.
     boost::asio::mutable_buffer receive_area() {
       if constexpr (std::is_same_v<Kind, Read>) {
-        if (kind.buffer.size() >= kDirectReceive) return kind.buffer;
+        // At most a record's worth at a time, however large the caller's buffer: the input BIO
+        // keeps the memory of the largest chunk it was given.
+        if (kind.buffer.size() >= kDirectReceive) return boost::asio::buffer(kind.buffer, kOwnReceive);
       }
       if (!s->input_) s->input_.reset(new char[kOwnReceive]);
       return boost::asio::buffer(s->input_.get(), kOwnReceive);

@@ -8,10 +8,9 @@
 // side touching its own socket only, and each reading again only once the other side has
 // written what it read (so a slow side slows the other instead of buffering without bound).
 //
-// TLS uses net::TlsSocket (OpenSSL reading the socket directly, no asio::ssl::stream buffers),
-// over the SSL_CTX the caller configured. TlsSocket gives OpenSSL's record buffers back whenever
-// a read finds nothing waiting, which suits idle control connections; a busy TLS media stream
-// pays a buffer allocation per quiet-then-busy transition, not per packet in a burst.
+// TLS uses net::TlsSocket (no asio::ssl::stream buffers), over the SSL_CTX the caller
+// configured. A TLS stream here keeps OpenSSL's record buffers and TlsSocket's input buffer
+// for its life: it carries media, and is never idle long enough to give them back.
 // When [edge] tls lists addresses but no SSL_CTX is given, no TLS listener is opened.
 
 #include "relay/edge_internal.hpp"
