@@ -95,12 +95,8 @@ struct TokenService::Impl {
   Clock clock;
 
   std::mutex mutex;
-  // Looked up with the hash of each request's token as a string_view, without a string.
-  struct ShaHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view sha) const { return std::hash<std::string_view>()(sha); }
-  };
-  std::unordered_map<std::string, Entry, ShaHash, std::equal_to<>> cache;  // token SHA-256 -> owner
+  // token SHA-256 -> owner; looked up with each request's hash as a string_view, without a string
+  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> cache;
   std::unordered_map<std::string, std::unordered_set<std::string>> by_user;
   std::list<std::string> insertion;  // oldest first, for eviction
   std::uint64_t epoch = 0;           // bumped by every revocation

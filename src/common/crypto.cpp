@@ -38,26 +38,25 @@ std::string sha256_hex(std::string_view data) {
 Sha256Hex sha256_hex_array(std::string_view data) {
   // libsodium's one-shot hash: every authenticated request hashes its bearer token, and
   // OpenSSL's EVP_Digest costs a context allocation and a provider lookup (under a lock) each time.
-  static constexpr char kDigits[] = "0123456789abcdef";
   unsigned char digest[crypto_hash_sha256_BYTES];
   static_assert(sizeof digest * 2 == std::tuple_size_v<Sha256Hex>);
   crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
   Sha256Hex out;
-  for (std::size_t i = 0; i < sizeof digest; ++i) {
-    out[2 * i] = kDigits[digest[i] >> 4];
-    out[2 * i + 1] = kDigits[digest[i] & 0x0f];
-  }
+  hex_encode_to(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest), out.data());
   return out;
 }
 
-std::string hex_encode(std::string_view data) {
+void hex_encode_to(std::string_view data, char* out) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(data.size() * 2, '\0');
-  char* o = out.data();
   for (unsigned char c : data) {
-    *o++ = kDigits[c >> 4];
-    *o++ = kDigits[c & 0x0f];
+    *out++ = kDigits[c >> 4];
+    *out++ = kDigits[c & 0x0f];
   }
+}
+
+std::string hex_encode(std::string_view data) {
+  std::string out(data.size() * 2, '\0');
+  hex_encode_to(data, out.data());
   return out;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// Small cryptographic helpers shared by every layer: randomness from libsodium, SHA-256 from
-// OpenSSL, and the text encodings tokens travel in.
+// Small cryptographic helpers shared by every layer: randomness and SHA-256 from libsodium, and
+// the text encodings tokens travel in.
 
 #include <array>
 #include <cstddef>
@@ -31,6 +31,8 @@ std::optional<std::string> base64url_decode(std::string_view text, bool padding_
 // Standard base64 with padding (RFC 4648 §4), e.g. for data: URIs.
 std::string base64_encode(std::string_view data);
 std::string hex_encode(std::string_view data);
+// Lower-case hex of `data` into `out`, which has room for 2 * data.size() characters.
+void hex_encode_to(std::string_view data, char* out);
 // Constant-time comparison of two strings of possibly different length.
 bool constant_time_equal(std::string_view a, std::string_view b);
 // Calls sodium_init() once; safe from any thread. Throws std::runtime_error if it fails.

@@ -3,6 +3,7 @@
 // host names are compared and folded in ASCII only, never by locale.
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,5 +25,12 @@ bool is_dns_name(std::string_view name);
 std::string percent_encode(std::string_view s);
 
 std::string printable_ascii(std::string_view s, std::size_t max_bytes);
+
+// For unordered containers keyed by std::string and looked up with a string_view (together with
+// std::equal_to<>): a lookup then builds no string.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>()(s); }
+};
 
 }  // namespace parley

@@ -9,6 +9,7 @@
 #include "http/message.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include <cstddef>
 #include <functional>

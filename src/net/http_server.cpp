@@ -50,6 +50,8 @@ using asio::use_awaitable;
 using FieldAllocator = std::pmr::polymorphic_allocator<char>;
 using RequestParser = bhttp::request_parser<bhttp::string_body, FieldAllocator>;
 
+namespace {
+
 // Room for the header fields of one request while it is read: Beast allocates each field on
 // its own otherwise. Blocks are reused per thread, and a connection holds one only while it
 // reads a request, never while a handler holds the request (a parked pending GET).
@@ -82,6 +84,9 @@ private:
   std::unique_ptr<Block> block_;
   std::pmr::monotonic_buffer_resource arena_;
 };
+
+}  // namespace
+
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {

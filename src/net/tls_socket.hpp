@@ -1,21 +1,16 @@
 #pragma once
-// A server-side TLS stream over a plain Asio socket, instead of asio::ssl::stream's BIO pair.
-// asio::ssl::stream keeps about 70 KiB of fixed record buffers per connection for its whole
-// life; a parked UCWA event channel is an idle connection held for minutes, and a server holds
-// one per signed-in phone. Here an idle connection keeps only the SSL object (its record buffers
-// are released while it is idle, see release_buffers()).
-//
-// OpenSSL writes the socket itself. It reads from a memory BIO that this class fills with
-// socket.async_read_some(): Asio then reads only when the socket has data (one read(2) per
-// request, no re-arming of the descriptor in epoll for each wait). Ciphertext is received
-// straight into the caller's buffer when it is large enough, so an idle connection waiting
-// for its next request holds no extra buffer.
+// A server-side TLS stream that lets OpenSSL read and write the socket itself, instead of
+// asio::ssl::stream's BIO pair. asio::ssl::stream keeps about 70 KiB of fixed record buffers per
+// connection for its whole life; a parked UCWA event channel is an idle connection held for
+// minutes, and a server holds one per signed-in phone. Here an idle connection keeps only the
+// SSL object (its record buffers are released while it is idle, see release_buffers()).
 //
 // Models Asio's AsyncReadStream / AsyncWriteStream, so Beast's and Asio's composed operations
-// work on it. Cancelling the socket (the connection's watchdog) or closing it ends operations
-// with an error. One read and one write may be outstanding at a time, as with any Asio stream.
-// Included by the HTTP server (net/), the relay's TURN-over-TLS listener and, as a client, by
-// the load generator in bench/; never by application code.
+// work on it. Operations wait for readiness with socket.async_wait() and retry the OpenSSL call;
+// cancelling the socket (the connection's watchdog) or closing it ends them with an error. One
+// read and one write may be outstanding at a time, as with any Asio stream. Included by the HTTP
+// server (net/), the relay's TURN-over-TLS listener and, as a client, by the load generator in
+// bench/; never by application code.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -33,7 +28,6 @@
 
 #include <cerrno>
 #include <cstddef>
-#include <memory>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -52,10 +46,6 @@ public:
       : socket_(std::move(socket)) {
     ssl_ = SSL_new(ctx.native_handle());
     if (!ssl_) throw std::runtime_error("SSL_new failed");
-    if (!install_input()) {
-      SSL_free(ssl_);
-      throw std::runtime_error("BIO_new failed");
-    }
     // Read what the socket holds in one call, not a record's 5-byte header and then its body:
     // a request costs one read(2) instead of two.
     SSL_set_read_ahead(ssl_, 1);
@@ -75,15 +65,7 @@ public:
   // for a request, or holding one for minutes (a parked event channel). The server calls it
   // once a connection has been quiet for a moment; reallocating them per request instead
   // (SSL_MODE_RELEASE_BUFFERS) costs more CPU than it saves. No-op while they still hold data.
-  void release_buffers() {
-    SSL_free_buffers(ssl_);
-    if (!input_busy_) input_.reset();
-    // The input BIO keeps the memory of the largest read it buffered; start afresh when empty.
-    BUF_MEM* held = nullptr;
-    BIO* in = SSL_get_rbio(ssl_);
-    if (BIO_ctrl_pending(in) == 0 && BIO_get_mem_ptr(in, &held) == 1 && held && held->max > 0)
-      install_input();
-  }
+  void release_buffers() { SSL_free_buffers(ssl_); }
   tcp::socket& next_layer() { return socket_; }
 
   template <class Token>
@@ -128,7 +110,7 @@ public:
   }
 
 private:
-  enum class Step { start, waiting, receiving, done };
+  enum class Step { start, waiting, done };
 
   // What one OpenSSL call gave: done (with a byte count), or wait for the socket, or failed.
   struct Outcome {
@@ -163,35 +145,16 @@ private:
     }
   }
 
-  // A fresh, empty memory BIO for OpenSSL to read from (the old one, if any, is freed). Empty
-  // means "retry later", not end of stream.
-  bool install_input() {
-    BIO* in = BIO_new(BIO_s_mem());
-    if (!in) return false;
-    BIO_set_mem_eof_return(in, -1);
-    SSL_set0_rbio(ssl_, in);
-    return true;
-  }
-
-  // True when OpenSSL can make progress without reading the socket.
-  bool input_buffered() const { return SSL_has_pending(ssl_) || BIO_ctrl_pending(SSL_get_rbio(ssl_)) > 0; }
-
-  bool feed(const void* data, std::size_t n) {
-    return BIO_write(SSL_get_rbio(ssl_), data, static_cast<int>(n)) == static_cast<int>(n);
-  }
-
   void attach() {
     boost::system::error_code ec;
     socket_.native_non_blocking(true, ec);
-    BIO* out = BIO_new_socket(static_cast<int>(socket_.native_handle()), BIO_NOCLOSE);
-    if (out) SSL_set0_wbio(ssl_, out);
-    attached_ = out != nullptr;
+    SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle()));
+    attached_ = true;
   }
 
   struct Handshake {
     Outcome attempt(TlsSocket& s) {
       if (!s.attached_) s.attach();
-      if (!s.attached_) return {Outcome::failed, 0, boost::asio::error::no_memory};
       ERR_clear_error();
       errno = 0;
       return s.classify(SSL_do_handshake(s.ssl_), 0);
@@ -229,46 +192,39 @@ private:
     }
   };
 
-  // Ciphertext is received into the caller's buffer when it holds at least this much;
-  // otherwise (a handshake, a small read) into the socket's own buffer, which release_buffers()
-  // gives back.
-  static constexpr std::size_t kDirectReceive = 4096;
-  static constexpr std::size_t kOwnReceive = 16 * 1024 + 512;  // one full record and then some
-
   template <class Kind>
   struct Op {
-    Op(TlsSocket* socket, Kind k) : s(socket), kind(k) {}
     TlsSocket* s;
     Kind kind;
     Step step = Step::start;
     Outcome result{Outcome::done, 0, {}};
-    const char* received_at = nullptr;  // where the pending receive puts its bytes
 
     template <class Self>
-    void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0) {
+    void operator()(Self& self, boost::system::error_code ec = {}) {
       if (step == Step::done) return finish(self);  // resumed after the post below
-      if (step == Step::receiving) {
-        // The socket ended without close_notify (that would have come out of OpenSSL first).
-        if (ec == boost::asio::error::eof) ec = boost::asio::ssl::error::stream_truncated;
-        if (!ec && !s->feed(received_at, n)) ec = boost::asio::error::no_memory;
-        s->input_busy_ = false;
-      }
       if (ec) {
         result = {Outcome::failed, 0, ec};
         return finish(self);
       }
       if constexpr (std::is_same_v<Kind, Read>) {
-        // Unless OpenSSL holds bytes already, read the socket before calling SSL_read. A read
-        // usually follows the answer to the previous request, so nothing is there yet; and
-        // SSL_read with nothing to read would allocate the 16 KiB record buffer that
-        // release_buffers() gave back from an idle connection.
-        if (step == Step::start && kind.buffer.size() > 0 && !s->input_buffered()) return receive(self);
+        // Unless OpenSSL holds bytes already, wait for the socket before calling SSL_read. A
+        // read usually follows the answer to the previous request, so the socket is empty and a
+        // first try would only fail (one wasted syscall per request); and SSL_read with nothing
+        // to read would allocate the 16 KiB record buffer that release_buffers() gave back from
+        // an idle connection. Bytes that are already there end the wait at once: Asio re-arms
+        // the descriptor for each wait, and the kernel reports it readable then.
+        if (step == Step::start && !SSL_has_pending(s->ssl_)) {
+          step = Step::waiting;
+          s->socket_.async_wait(tcp::socket::wait_read, std::move(self));
+          return;
+        }
       }
       result = kind.attempt(*s);
-      if (result.kind == Outcome::want_read) return receive(self);
-      if (result.kind == Outcome::want_write) {
+      if (result.kind == Outcome::want_read || result.kind == Outcome::want_write) {
         step = Step::waiting;
-        s->socket_.async_wait(tcp::socket::wait_write, std::move(self));
+        s->socket_.async_wait(result.kind == Outcome::want_read ? tcp::socket::wait_read
+                                                                : tcp::socket::wait_write,
+                              std::move(self));
         return;
       }
       if (step == Step::start) {
@@ -278,27 +234,6 @@ private:
         return;
       }
       finish(self);
-    }
-
-    // Where the next ciphertext goes: the caller's buffer (OpenSSL copies it out before it
-    // writes plaintext there) or the socket's own.
-    boost::asio::mutable_buffer receive_area() {
-      if constexpr (std::is_same_v<Kind, Read>) {
-        // At most a record's worth at a time, however large the caller's buffer: the input BIO
-        // keeps the memory of the largest chunk it was given.
-        if (kind.buffer.size() >= kDirectReceive) return boost::asio::buffer(kind.buffer, kOwnReceive);
-      }
-      if (!s->input_) s->input_.reset(new char[kOwnReceive]);
-      return boost::asio::buffer(s->input_.get(), kOwnReceive);
-    }
-
-    template <class Self>
-    void receive(Self& self) {
-      step = Step::receiving;
-      const auto area = receive_area();
-      received_at = static_cast<const char*>(area.data());
-      s->input_busy_ = received_at == s->input_.get();
-      s->socket_.async_read_some(area, std::move(self));
     }
 
     template <class Self>
@@ -323,8 +258,6 @@ private:
   tcp::socket socket_;
   SSL* ssl_ = nullptr;
   bool attached_ = false;
-  std::unique_ptr<char[]> input_;  // receive buffer for reads into a small or no caller buffer
-  bool input_busy_ = false;        // a receive into input_ is pending
 };
 
 }  // namespace parley::net

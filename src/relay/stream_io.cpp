@@ -9,8 +9,8 @@
 // written what it read (so a slow side slows the other instead of buffering without bound).
 //
 // TLS uses net::TlsSocket (no asio::ssl::stream buffers), over the SSL_CTX the caller
-// configured. A TLS stream here keeps OpenSSL's record buffers and TlsSocket's input buffer
-// for its life: it carries media, and is never idle long enough to give them back.
+// configured. A TLS stream here keeps OpenSSL's record buffers for its life: it carries media,
+// and is never idle long enough to give them back.
 // When [edge] tls lists addresses but no SSL_CTX is given, no TLS listener is opened.
 
 #include "relay/edge_internal.hpp"

@@ -13,7 +13,8 @@ namespace parley::proto::ucwa {
 // "data:text/plain;charset=utf-8,Hi+there%0D%0A" — the text percent-encoded (space as '+',
 // as UCWA's samples show), media type as given.
 std::string make_data_uri(std::string_view media_type, std::string_view text);
-// The same, appended to `out`. Its characters never need escaping inside a JSON string.
+// The same, appended to `out`. The text comes out percent-encoded, so it never needs escaping
+// inside a JSON string; the media type is written as given.
 void append_data_uri(std::string& out, std::string_view media_type, std::string_view text);
 
 struct DataUri {

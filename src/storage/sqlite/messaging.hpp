@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/text.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/store.hpp"
 
@@ -55,11 +56,7 @@ struct PendingLogs {
     bool mixed = false;
   };
   // Looked up by a conversation id as a string_view, without building a string.
-  struct IdHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>()(id); }
-  };
-  std::unordered_map<std::string, Entry, IdHash, std::equal_to<>> entries;
+  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> entries;
 };
 
 void create_conversation(Connection& db, const ConversationRecord& c,

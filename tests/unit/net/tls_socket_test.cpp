@@ -137,7 +137,7 @@ TEST_F(TlsSocketTest, ASmallWriteGoesOutAtOnce) {
   });
 }
 
-// Small reads go through the socket's own receive buffer, large ones straight into the caller's.
+// Reads smaller than a record and larger than several: OpenSSL hands out what it decrypted in pieces.
 TEST_F(TlsSocketTest, ReadsOfEverySizeSeeTheSameBytes) {
   const std::string data = pattern(300'000);
   for (const std::size_t chunk : {1u, 100u, 4095u, 4096u, 20000u, 70000u}) {
